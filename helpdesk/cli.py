@@ -1,0 +1,94 @@
+"""The ``helpdesk`` command line. With no sub-command it starts the kiosk (TUI).
+
+Sub-commands live in ``helpdesk/commands/`` and are imported only when used, so
+``helpdesk --version`` stays fast. Plugins add commands via ``helpdesk_register_commands``.
+A :class:`~helpdesk.errors.HelpdeskError` becomes a one-line message and exit code 2.
+
+Exit codes: 0 ok · 1 a check failed (e.g. ``doctor`` found problems, ``audit verify``
+found tampering) · 2 a clear error (bad input, token missing, …) · 3 not found.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from helpdesk import __version__
+
+#: name -> "module:attribute" of a click command, loaded on first use.
+BUILTIN_COMMANDS: dict[str, str] = {
+    "token": "helpdesk.commands.token:token",
+    "doctor": "helpdesk.commands.doctor:doctor",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(super().list_commands(ctx)) | set(BUILTIN_COMMANDS)
+        names |= set(_plugin_commands(ctx))
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in BUILTIN_COMMANDS:
+            module, _, attr = BUILTIN_COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attr)
+            assert isinstance(command, click.Command)
+            return command
+        found = super().get_command(ctx, cmd_name)
+        return found or _plugin_commands(ctx).get(cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from helpdesk.errors import HelpdeskError
+
+        try:
+            return super().invoke(ctx)
+        except HelpdeskError as exc:
+            click.echo(f"{exc.localized_title()}: {exc.localized()}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
+    """Commands contributed by plugins (empty until the plugin manager exists)."""
+    root = ctx.find_root()
+    cached = root.meta.get("helpdesk.plugin_commands")
+    if cached is None:
+        cached = {}
+        try:
+            from helpdesk.plugins import collect_commands
+        except ImportError:
+            pass
+        else:
+            cached = collect_commands()
+        root.meta["helpdesk.plugin_commands"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="helpdesk")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=None, help="Interface language (default vi).")
+@click.pass_context
+def cli(ctx: click.Context, lang: str | None) -> None:
+    """Token help-desk kiosk. Without a command: start the kiosk."""
+    from helpdesk import i18n
+
+    if lang:
+        i18n.set_language(lang)
+    ctx.ensure_object(dict)
+    ctx.obj["lang"] = lang
+    if ctx.invoked_subcommand is None:
+        from helpdesk.commands.run import run_kiosk
+
+        run_kiosk(lang)
+
+
+def main() -> None:
+    cli(prog_name="helpdesk")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""pytest plugin exporting the helpdesk test fixtures (entry point ``pytest11``).
+
+Each area keeps its fixtures in its own module; they are re-exported here.
+"""
+
+from __future__ import annotations
+
+from helpdesk.testing.fixtures_env import *  # noqa: F403
