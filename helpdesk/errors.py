@@ -65,6 +65,10 @@ class PinLocked(TokenError):
     title = "PIN locked"
 
 
+class PinPolicyError(TokenError):
+    title = "PIN not accepted"
+
+
 class ReaderError(HelpdeskError):
     title = "Card reader"
 

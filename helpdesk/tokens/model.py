@@ -75,8 +75,12 @@ class CertInfo:
     not_after: datetime
     fingerprint_sha256: str
     key_usage: tuple[str, ...] = ()
-    has_private_key: bool = False  # a private key with the same CKA_ID is on the token
-    key_matches: bool | None = None  # that key's public part equals the certificate's (None: unknown)
+    # A private key with the same CKA_ID is on the token. None: unknown, because the
+    # token hides private objects until the holder logs in (CKA_PRIVATE keys).
+    has_private_key: bool | None = False
+    # The token's key pair for this CKA_ID (private key, else public key object) has the
+    # certificate's public key. None: no key object visible to compare with.
+    key_matches: bool | None = None
     error: str = ""  # non-empty: the object could not be parsed (malformed DER); other fields empty
 
     def is_valid_at(self, when: datetime | None = None) -> bool:
