@@ -11,6 +11,7 @@ found tampering) · 2 a clear error (bad input, token missing, …) · 3 not fou
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -78,12 +79,26 @@ def cli(ctx: click.Context, lang: str | None) -> None:
 
     if lang:
         i18n.set_language(lang)
+    elif not os.environ.get("HELPDESK_LANG"):
+        _language_from_settings()
     ctx.ensure_object(dict)
     ctx.obj["lang"] = lang
     if ctx.invoked_subcommand is None:
         from helpdesk.commands.run import run_kiosk
 
         run_kiosk(lang)
+
+
+def _language_from_settings() -> None:
+    """The settings file may choose English; a broken file is reported by the command."""
+    from helpdesk import i18n
+    from helpdesk.config import load_settings
+    from helpdesk.errors import ConfigError
+
+    try:
+        i18n.set_language(load_settings().language)
+    except ConfigError:
+        pass
 
 
 def main() -> None:

@@ -51,6 +51,7 @@ class TokenRemoved(TokenError):
 
 class TokenNotFound(TokenError):
     title = "Token not found"
+    exit_code = 3
 
 
 class ModuleLoadError(TokenError):

@@ -59,8 +59,9 @@ class ModuleProblem:
 
     module: str
     path: str
-    message: str  # English msgid
+    message: str  # English text
     hint: str = ""
+    required: bool = False  # forced or configured by the site (not a built-in guess)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,11 @@ class TokenWorker:
         self._where: dict[str, tuple[str, str]] = {}  # serial -> (reader, atr) from PC/SC
         self._faults: dict[str, InjectedFault] = {}
         self._started = False
+        # Bumped from any thread when PC/SC reports a card removed. A job that ran while
+        # it changed re-checks its token before returning: libraries that serve a pulled
+        # token from memory (SoftHSM2) would otherwise hand back a stale result.
+        self._removals = 0
+        self._removals_lock = threading.Lock()
 
     # ---- lifecycle -----------------------------------------------------------------
     def start(self) -> TokenWorker:
@@ -176,6 +182,11 @@ class TokenWorker:
 
     def rescan(self, choice: ModuleChoice, reader: str = "", atr: str = "") -> Future[ScanDiff]:
         return self.submit(self._rescan, choice, reader, atr)
+
+    def note_card_removed(self, reader: str) -> None:
+        """Thread-safe, immediate (not queued): a card left ``reader``."""
+        with self._removals_lock:
+            self._removals += 1
 
     def forget_reader(self, reader: str) -> Future[None]:
         return self.submit(self._forget_reader, reader)
@@ -269,29 +280,35 @@ class TokenWorker:
                     except _GONE_ERRORS:
                         continue  # vanished between listing and reading
             except errors.ModuleLoadError as exc:
-                problems.append(ModuleProblem(choice.name, choice.entry.path, str(exc), choice.install_hint))
+                problems.append(ModuleProblem(choice.name, choice.entry.path, str(exc), choice.install_hint,
+                                              required=choice.reason != "builtin"))
             except p11e.PKCS11Error as exc:
-                problems.append(ModuleProblem(choice.name, choice.resolved_path, f"{type(exc).__name__}: {exc}"))
+                problems.append(ModuleProblem(choice.name, choice.resolved_path, f"{type(exc).__name__}: {exc}",
+                                              required=choice.reason != "builtin"))
         return TokenListing(tokens, problems)
 
-    def _locate(self, serial: str) -> _Located:
-        """Find a token by serial across the libraries already loaded, then all."""
-        candidates = [c for c in self.registry.enumerable() if c.resolved_path in self._libs]
-        candidates += [c for c in self.registry.enumerable() if c.resolved_path not in self._libs]
-        for choice in candidates:
+    def _locate(self, serial: str, fresh: bool = False) -> _Located:
+        """Find a token by serial: libraries already loaded first, then the others.
+
+        A library flagged ``reinit_on_change`` is re-initialised when the token is not in
+        its last view (or at once with ``fresh``), to see tokens that came or went.
+        """
+        loaded = [c for c in self.registry.enumerable() if c.resolved_path in self._libs]
+        others = [c for c in self.registry.enumerable() if c.resolved_path not in self._libs]
+        for choice in loaded + others:
             try:
                 lib = self._lib(choice)
             except errors.ModuleLoadError:
                 continue
-            for reinit in (False, choice.entry.reinit_on_change):
+            reinit = choice.entry.reinit_on_change
+            passes = (True,) if fresh and reinit else ((False, True) if reinit else (False,))
+            for again in passes:
                 try:
-                    for _slot, token in self._tokens_of(choice, reinit=reinit):
+                    for _slot, token in self._tokens_of(choice, reinit=again):
                         if _serial(token) == serial:
                             return _Located(choice, lib, token)
                 except p11e.PKCS11Error:
                     continue
-                if not reinit and not choice.entry.reinit_on_change:
-                    break
         raise errors.TokenNotFound("No token with serial {serial} is present.", serial=serial)
 
     def _identify(self, serial: str, pin: Secret | None) -> TokenInfo:
@@ -389,8 +406,14 @@ class TokenWorker:
     @contextmanager
     def _guard(self, serial: str) -> Iterator[None]:
         """Turn library errors into domain errors; detect a pulled token."""
+        removals = self._removals
         try:
             yield
+            if self._removals != removals and not self._still_present(serial):
+                raise errors.TokenRemoved(
+                    "The token {serial} was removed during the operation. Insert it again.",
+                    serial=serial,
+                )
         except errors.HelpdeskError:
             raise
         except _GONE_ERRORS as exc:
@@ -405,7 +428,7 @@ class TokenWorker:
 
     def _still_present(self, serial: str) -> bool:
         try:
-            self._locate(serial)
+            self._locate(serial, fresh=True)
         except (errors.TokenNotFound, p11e.PKCS11Error):
             return False
         return True

@@ -1,0 +1,27 @@
+# The README's two commands: `make demo` and `make test`.
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint typecheck bench clean-demo
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	@bash scripts/demo.sh
+
+lint: setup
+	$(BIN)/ruff check .
+
+typecheck: setup
+	$(BIN)/mypy helpdesk
+
+# pytest exits 5 when it collected no test: make fails then, as it should.
+test: setup lint typecheck
+	$(BIN)/pytest
+
+bench: setup
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean-demo:
+	rm -rf .demo

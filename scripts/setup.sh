@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Idempotent set-up: Debian packages (only the missing ones), the venv, the package and
+# the built-in plugins. The second run does no network work and takes about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  softhsm2 opensc pcscd pcsc-tools libpcsclite-dev vsmartcard-vpcd
+  poppler-utils fonts-liberation2 cups printer-driver-cups-pdf gcc make
+)
+PYTHON=${PYTHON:-python3}
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+# Debian's own python3 needs its venv and headers packages; pyenv/python.org builds do not.
+"$PYTHON" -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+"$PYTHON" -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+  || missing+=(python3-dev)
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+  .venv/bin/pip install -q --upgrade pip setuptools wheel
+fi
+
+# Reinstall only when a pyproject.toml changed (or a plugin folder appeared).
+stamp=.venv/.helpdesk-installed
+want=$(cat pyproject.toml plugins/*/pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  args=(-e ".[test]")
+  for plugin in plugins/*/; do
+    [ -f "$plugin/pyproject.toml" ] && args+=(-e "$plugin")
+  done
+  echo "setup: installing Python packages"
+  .venv/bin/pip install -q --disable-pip-version-check "${args[@]}"
+  echo "$want" > "$stamp"
+fi
