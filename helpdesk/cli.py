@@ -23,6 +23,10 @@ from helpdesk import __version__
 BUILTIN_COMMANDS: dict[str, str] = {
     "token": "helpdesk.commands.token:token",
     "doctor": "helpdesk.commands.doctor:doctor",
+    "plugins": "helpdesk.commands.plugins:plugins",
+    "config": "helpdesk.commands.config:config",
+    "audit": "helpdesk.commands.audit:audit",
+    "subscriber": "helpdesk.commands.subscriber:subscriber",
 }
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from dataclasses import replace
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -79,6 +81,21 @@ def public_numbers(cert: x509.Certificate) -> tuple[int, int] | tuple[str, bytes
         point = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
         return (key.curve.name, point)
     return None
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(der: bytes) -> tuple[CertInfo, x509.Certificate | None]:
+    return parse_certificate(der)
+
+
+def parse_certificate_cached(
+    der: bytes, label: str, key_id: bytes, **changes: object
+) -> tuple[CertInfo, x509.Certificate | None]:
+    """Like :func:`parse_certificate`, remembering results by the certificate bytes:
+    a token read again (every insert, every check) costs a dictionary lookup.
+    ``changes`` are further CertInfo fields to set (has_private_key, key_matches)."""
+    info, cert = _parse_cached(der)
+    return replace(info, label=nfc(label), key_id=key_id.hex().upper(), **changes), cert  # type: ignore[arg-type]
 
 
 def parse_certificate(

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from helpdesk.config import ModuleEntry, Settings
@@ -102,8 +103,9 @@ def atr_matches(pattern: str, atr: str) -> bool:
     return all(p == "." or p == a for p, a in zip(pattern, atr, strict=True))
 
 
+@lru_cache(maxsize=64)
 def resolve_library(path: str) -> str:
-    """Absolute path of a library if it exists here, else ""."""
+    """Absolute path of a library if it exists here, else "" (looked up once per process)."""
     if os.path.isabs(path):
         return path if Path(path).is_file() else ""
     for folder in SEARCH_DIRS:

@@ -14,6 +14,7 @@ which serials appeared and vanished.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
@@ -30,7 +31,7 @@ from pkcs11 import Attribute, ObjectClass, TokenFlag
 from helpdesk import errors
 from helpdesk.secret import Secret
 from helpdesk.tokens import cinfo
-from helpdesk.tokens.certs import parse_certificate, public_numbers
+from helpdesk.tokens.certs import parse_certificate_cached, public_numbers
 from helpdesk.tokens.model import CertInfo, TokenFlags, TokenInfo
 from helpdesk.tokens.modules import ModuleChoice, ModuleRegistry
 
@@ -111,6 +112,8 @@ class TokenWorker:
         self._present: dict[str, set[str]] = {}  # resolved path -> serials seen at last scan
         self._where: dict[str, tuple[str, str]] = {}  # serial -> (reader, atr) from PC/SC
         self._faults: dict[str, InjectedFault] = {}
+        self._key_matches: dict[str, dict[tuple[bytes, str], bool | None]] = {}  # serial -> cache
+        self._pin_ranges: dict[str, tuple[int, int]] = {}
         self._started = False
         # Bumped from any thread when PC/SC reports a card removed. A job that ran while
         # it changed re-checks its token before returning: libraries that serve a pulled
@@ -319,12 +322,14 @@ class TokenWorker:
     def _read(self, choice: ModuleChoice, slot: Any, token: Any, pin: Secret | None) -> TokenInfo:
         serial = _serial(token)
         flags = _flags(token.flags, self._faults.get(serial))
-        low, high = cinfo.pin_length_range(choice.resolved_path, slot.slot_id)
+        if serial not in self._pin_ranges:  # a token's PIN limits never change
+            self._pin_ranges[serial] = cinfo.pin_length_range(choice.resolved_path, slot.slot_id)
+        low, high = self._pin_ranges[serial]
         reader, atr = self._where.get(serial, ("", ""))
         if not reader:
             reader = (slot.slot_description or "").strip() if choice.name != "softhsm" else ""
         with self._session(choice, token, pin=pin) as session:
-            certificates = _read_certificates(session)
+            certificates = _read_certificates(session, self._key_matches.setdefault(serial, {}))
         return TokenInfo(
             serial=serial,
             label=token.label.strip(),
@@ -361,6 +366,7 @@ class TokenWorker:
         removed = sorted(before - set(now))
         for serial in removed:
             self._where.pop(serial, None)
+            self._key_matches.pop(serial, None)
         return ScanDiff(added=added, removed=removed, present=sorted(now))
 
     def _forget_reader(self, reader: str) -> None:
@@ -468,6 +474,8 @@ class TokenWorker:
         so_pin: Secret | None,
         rw: bool,
     ) -> T:
+        if rw:
+            self._key_matches.pop(serial, None)  # the job may write keys or certificates
         with self._guard(serial):
             located = self._locate(serial)
             with self._session(located.choice, located.token, pin=pin, so_pin=so_pin, rw=rw) as session:
@@ -520,6 +528,14 @@ def _attr(obj: Any, attribute: Attribute, default: Any = None) -> Any:
         return default
 
 
+def _attrs(obj: Any, attributes: tuple[Attribute, ...]) -> dict[Attribute, Any]:
+    """Several attributes in one C_GetAttributeValue; one by one if the token refuses."""
+    try:
+        return dict(obj.get_attributes(attributes))
+    except p11e.PKCS11Error:
+        return {a: _attr(obj, a) for a in attributes}
+
+
 def _key_numbers(obj: Any) -> tuple[int, int] | tuple[str, bytes] | None:
     modulus = _attr(obj, Attribute.MODULUS)
     if modulus:
@@ -529,27 +545,43 @@ def _key_numbers(obj: Any) -> tuple[int, int] | tuple[str, bytes] | None:
     return None
 
 
-def _read_certificates(session: Any) -> list[CertInfo]:
-    """Every certificate object, matched to key objects by CKA_ID."""
+def _read_certificates(session: Any, match_cache: dict[tuple[bytes, str], bool | None]) -> list[CertInfo]:
+    """Every certificate object, matched to key objects by CKA_ID.
+
+    Comparing a key with its certificate needs the key's modulus; the answer is kept in
+    ``match_cache`` (per token, dropped on removal or write) keyed by key ID and
+    certificate fingerprint, so a token read again costs only the ID reads.
+    """
     privates: dict[bytes, Any] = {}
     publics: dict[bytes, Any] = {}
-    for obj in session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY}):
-        privates[bytes(_attr(obj, Attribute.ID, b"") or b"")] = obj
-    for obj in session.get_objects({Attribute.CLASS: ObjectClass.PUBLIC_KEY}):
-        publics[bytes(_attr(obj, Attribute.ID, b"") or b"")] = obj
+    certificates: list[Any] = []
+    # One search over all objects: each C_FindObjectsInit costs a scan of the token.
+    for obj in session.get_objects():
+        kind = obj.object_class
+        if kind == ObjectClass.CERTIFICATE:
+            certificates.append(obj)
+        elif kind == ObjectClass.PRIVATE_KEY:
+            privates[bytes(_attrs(obj, (Attribute.ID,)).get(Attribute.ID) or b"")] = obj
+        elif kind == ObjectClass.PUBLIC_KEY:
+            publics[bytes(_attrs(obj, (Attribute.ID,)).get(Attribute.ID) or b"")] = obj
     hidden = session.user_type == pkcs11.UserType.NOBODY and not privates
     out: list[CertInfo] = []
-    for obj in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
-        der = bytes(_attr(obj, Attribute.VALUE, b"") or b"")
-        key_id = bytes(_attr(obj, Attribute.ID, b"") or b"")
-        label = _attr(obj, Attribute.LABEL, "") or ""
+    for obj in certificates:
+        values = _attrs(obj, (Attribute.VALUE, Attribute.ID, Attribute.LABEL))
+        der = bytes(values.get(Attribute.VALUE) or b"")
+        key_id = bytes(values.get(Attribute.ID) or b"")
+        label = values.get(Attribute.LABEL) or ""
         has_private: bool | None = key_id in privates or (None if hidden else False)
-        info, cert = parse_certificate(der, label=label, key_id=key_id)
+        key_obj = privates.get(key_id) or publics.get(key_id)
         matches: bool | None = None
-        if cert is not None:
-            key_obj = privates.get(key_id) or publics.get(key_id)
-            numbers = _key_numbers(key_obj) if key_obj is not None else None
-            if numbers is not None:
-                matches = numbers == public_numbers(cert)
-        out.append(replace(info, has_private_key=has_private, key_matches=matches))
+        if key_obj is not None:
+            cache_key = (key_id + (b"\x01" if key_id in privates else b"\x00"), hashlib.sha256(der).hexdigest())
+            if cache_key not in match_cache:
+                _info, cert = parse_certificate_cached(der, label, key_id)
+                numbers = _key_numbers(key_obj)
+                ok = cert is not None and numbers is not None
+                match_cache[cache_key] = numbers == public_numbers(cert) if ok else None  # type: ignore[arg-type]
+            matches = match_cache[cache_key]
+        info, _cert = parse_certificate_cached(der, label, key_id, has_private_key=has_private, key_matches=matches)
+        out.append(info)
     return out
