@@ -80,7 +80,7 @@ def main() -> None:
         samples["cold"].append(timed_ms(lambda: subprocess.run(cmd, capture_output=True, check=True)))
     worker.stop()
     bare_ms, worker_ms, cold_ms = (statistics.median(samples[k]) for k in ("bare", "worker", "cold"))
-    ROUNDS_WARM, ROUNDS_COLD = BLOCKS * WARM_PER_BLOCK, BLOCKS  # noqa: N806
+    ROUNDS_WARM, ROUNDS_COLD = BLOCKS * WARM_PER_BLOCK, BLOCKS
 
     print(f"python {sys.version.split()[0]}, SoftHSM2 token with 2 certificates, medians:")
     print(f"  bare python-pkcs11 read      {bare_ms:8.3f} ms  (n={ROUNDS_WARM})")

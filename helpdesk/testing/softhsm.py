@@ -96,7 +96,7 @@ class SoftHSMStore:
         fresh = [s for s in serials if s not in known]
         if not fresh:
             raise RuntimeError(f"no new serial in softhsm2-util output for {directory}")
-        return fresh[-1]
+        return str(fresh[-1])
 
     def _where(self, token: ProvisionedToken) -> Path:
         for folder in (self.live, self.shelf):

@@ -11,7 +11,7 @@ python-pkcs11 already initialised, so these calls share its state.
 from __future__ import annotations
 
 import ctypes
-from functools import lru_cache
+from functools import cache
 
 CK_ULONG = ctypes.c_ulong
 
@@ -20,7 +20,7 @@ class _Version(ctypes.Structure):
     _fields_ = [("major", ctypes.c_ubyte), ("minor", ctypes.c_ubyte)]
 
 
-class CK_TOKEN_INFO(ctypes.Structure):  # noqa: N801 - the PKCS#11 name
+class CK_TOKEN_INFO(ctypes.Structure):
     _fields_ = [
         ("label", ctypes.c_char * 32),
         ("manufacturerID", ctypes.c_char * 32),
@@ -43,7 +43,7 @@ class CK_TOKEN_INFO(ctypes.Structure):  # noqa: N801 - the PKCS#11 name
     ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _library(path: str) -> ctypes.CDLL | None:
     try:
         return ctypes.CDLL(path)
