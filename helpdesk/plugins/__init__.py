@@ -1,0 +1,323 @@
+"""Plugins: the calls the core makes, and the process's plugin manager.
+
+Plugins come from the entry-point group ``helpdesk`` (built-ins and third parties
+alike, sorted by name) and, for development, from
+``HELPDESK_PLUGINS=path/to/module.py[,other.py]``. Names in ``[plugins] block`` /
+``HELPDESK_PLUGINS_BLOCK`` are never imported. Nothing loads at import time:
+:func:`get_plugin_manager` builds the manager on first use.
+
+Every helper returns a :class:`HookOutcome`: the value plus the plugins that failed
+during that call (except ``collect_commands`` and ``identify_token``, which return the
+bare value their callers, ``cli.py`` and the token module registry, expect) (a plugin that raises, or returns the wrong type, is marked failed,
+not called again this run, and the other plugins' results still come back).
+:func:`new_failures` hands each failure out exactly once, for the UI to show.
+How the isolation works: :mod:`helpdesk.plugins.manager`; what is accepted:
+:mod:`helpdesk.plugins.checks`; ``register`` callbacks: :mod:`helpdesk.plugins.registration`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from helpdesk.config import ModuleEntry
+from helpdesk.errors import HelpdeskError
+from helpdesk.extension import Problem, Register, RegistrationError, Report, Workflow
+from helpdesk.plugins.checks import (
+    RESULT_CHECKS,
+    check_catalog,
+    check_command,
+    check_report,
+    check_workflow,
+)
+from helpdesk.plugins.manager import (
+    CURRENT_PLUGIN,
+    ENTRY_POINT_GROUP,
+    HOOK_NAMES,
+    HelpdeskPluginManager,
+    PluginFailure,
+    PluginState,
+)
+from helpdesk.plugins.registration import RegisterBuffer, calling
+
+if TYPE_CHECKING:
+    import click
+
+    from helpdesk.tokens.model import TokenInfo
+
+ENV_PLUGINS = "HELPDESK_PLUGINS"
+
+#: Parts of the core that implement hooks themselves: name -> module. Registered
+#: first and never blocked; failing to import one is a core bug and raises.
+ESSENTIAL_PLUGINS: dict[str, str] = {}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class HookOutcome(Generic[T]):
+    """What a hook call produced, and the plugins that failed during it."""
+
+    value: T
+    failures: tuple[PluginFailure, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def collect_workflows() -> HookOutcome[tuple[Workflow, ...]]:
+    """Every plugin's workflows, checked, ordered by ``order`` then registration."""
+    pm = get_plugin_manager()
+    with calling() as failures:
+        buffer = RegisterBuffer(pm, "helpdesk_register_workflows", check_workflow)
+        pm.hook.helpdesk_register_workflows(register=buffer.register)
+        found = buffer.resolve(lambda wf: [("workflow", wf.id)] + ([("key", wf.key)] if wf.key else []))
+    ordered = sorted(enumerate(found), key=lambda pair: (pair[1].order, pair[0]))
+    return HookOutcome(tuple(wf for _, wf in ordered), tuple(failures))
+
+
+def collect_reports(register: Callable[[Report], Any] | None = None) -> HookOutcome[tuple[Report, ...]]:
+    """Every plugin's reports, checked; each accepted one is also passed to ``register``."""
+    pm = get_plugin_manager()
+    with calling() as failures:
+        buffer = RegisterBuffer(pm, "helpdesk_register_reports", check_report)
+        pm.hook.helpdesk_register_reports(register=buffer.register)
+        found = buffer.resolve(lambda r: [("report", r.id)])
+        if register is not None:
+            for report in found:
+                register(report)
+    return HookOutcome(tuple(found), tuple(failures))
+
+
+def collect_commands() -> dict[str, click.Command]:
+    """Commands plugins add to the ``helpdesk`` CLI (failures: see :func:`new_failures`)."""
+    import click
+
+    from helpdesk.cli import BUILTIN_COMMANDS
+
+    class _CommandCollector(click.Group):
+        """The ``cli`` plugins receive: ``add_command`` (and ``@cli.command()``) registers."""
+
+        def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+            buffer.register((name or getattr(cmd, "name", None), cmd))
+
+    pm = get_plugin_manager()
+    buffer = RegisterBuffer(pm, "helpdesk_register_commands", check_command)
+    pm.hook.helpdesk_register_commands(cli=_CommandCollector(name="helpdesk"))
+    reserved = {("command", name): "the core" for name in BUILTIN_COMMANDS}
+    return dict(buffer.resolve(lambda pair: [("command", pair[0])], reserved))
+
+
+def collect_catalogs() -> HookOutcome[tuple[Path, ...]]:
+    """Plugins' locale folders, added to :mod:`helpdesk.i18n` (done when the manager is built)."""
+    from helpdesk import i18n
+
+    pm = get_plugin_manager()
+    with calling() as failures:
+        buffer = RegisterBuffer(pm, "helpdesk_register_catalogs", check_catalog)
+        pm.hook.helpdesk_register_catalogs(register=buffer.register)
+        found = buffer.resolve(lambda path: ())
+        for folder in found:
+            i18n.add_catalog_dir(folder)
+    return HookOutcome(tuple(found), tuple(failures))
+
+
+def _forward(hook: str, register: Register) -> HookOutcome[None]:
+    """Buffer a plugin's calls to another module's ``register`` and replay them plugin
+    by plugin in registration order; what that register raises fails the plugin."""
+    pm = get_plugin_manager()
+    calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def buffered(*args: Any, **kwargs: Any) -> None:
+        plugin = CURRENT_PLUGIN.get()
+        if plugin is None:
+            raise RegistrationError("register() may only be called during the {hook} hook", hook=hook)
+        calls.append((plugin, args, kwargs))
+
+    with calling() as failures:
+        getattr(pm.hook, hook)(register=buffered)
+        for name in pm.registration_order():
+            mine = [(a, k) for plugin, a, k in calls if plugin == name]
+            if not mine or pm.state_of(name) != "ok":
+                continue
+            token = CURRENT_PLUGIN.set(name)  # the owner may ask current_plugin()
+            try:
+                for args, kwargs in mine:
+                    register(*args, **kwargs)
+            except (HelpdeskError, ValueError, TypeError) as exc:
+                pm.fail(name, hook, exc)
+            finally:
+                CURRENT_PLUGIN.reset(token)
+    return HookOutcome(None, tuple(failures))
+
+
+def collect_record_types(register: Register) -> HookOutcome[None]:
+    """Pass plugins' record types to the store's ``register`` (its errors fail the plugin)."""
+    return _forward("helpdesk_register_record_types", register)
+
+
+def collect_forms(register: Register) -> HookOutcome[None]:
+    """Pass plugins' forms to the forms module's ``register``."""
+    return _forward("helpdesk_register_forms", register)
+
+
+# ---------------------------------------------------------------------- events
+def startup(app: Any) -> HookOutcome[None]:
+    """Tell plugins the app started; plugins registered later are told on registration."""
+    pm = get_plugin_manager()
+    with calling() as failures:
+        pm.hook.helpdesk_startup.call_historic(kwargs={"app": app})
+    return HookOutcome(None, tuple(failures))
+
+
+def identify_token(reader: str, atr: str) -> ModuleEntry | None:
+    """The PKCS#11 library a plugin picks for this reader/ATR (hex, upper-case), if any.
+
+    A bare value, as :class:`helpdesk.tokens.modules.ModuleRegistry` wants it; a plugin
+    failing here is skipped and shows up in :func:`new_failures`.
+    """
+    choice: ModuleEntry | None = get_plugin_manager().hook.helpdesk_identify_token(reader=reader, atr=atr)
+    return choice
+
+
+def notify_token_inserted(token: TokenInfo) -> HookOutcome[None]:
+    pm = get_plugin_manager()
+    with calling() as failures:
+        pm.hook.helpdesk_token_inserted(token=token)
+    return HookOutcome(None, tuple(failures))
+
+
+def notify_token_removed(serial: str) -> HookOutcome[None]:
+    pm = get_plugin_manager()
+    with calling() as failures:
+        pm.hook.helpdesk_token_removed(serial=serial)
+    return HookOutcome(None, tuple(failures))
+
+
+def record_saved(record: Any) -> HookOutcome[None]:
+    """Tell plugins a record was committed (call after the commit, off the UI thread)."""
+    pm = get_plugin_manager()
+    with calling() as failures:
+        pm.hook.helpdesk_record_saved(record=record)
+    return HookOutcome(None, tuple(failures))
+
+
+def validate_record(record: Any) -> HookOutcome[list[Problem]]:
+    """All plugins' problems with ``record``, each stamped with its plugin."""
+    pm = get_plugin_manager()
+    with calling() as failures:
+        results: list[list[Problem]] = pm.hook.helpdesk_validate_record(record=record)
+    return HookOutcome([p for problems in results for p in problems], tuple(failures))
+
+
+# ---------------------------------------------------------------------- state
+def plugin_states() -> list[PluginState]:
+    """Every plugin seen: loaded (ok/failed) and blocked, in registration order."""
+    return get_plugin_manager().states()
+
+
+def failures() -> list[PluginFailure]:
+    """Every plugin failure this run (one per failed plugin)."""
+    return get_plugin_manager().failures()
+
+
+def new_failures() -> list[PluginFailure]:
+    """Failures not handed out by an earlier call: the UI shows each exactly once."""
+    return get_plugin_manager().new_failures()
+
+
+def report_failure(plugin: str, where: str, exc: BaseException) -> None:
+    """Blame ``plugin`` for an error raised by something it provided (a screen, a report)."""
+    get_plugin_manager().fail(plugin, where, exc)
+
+
+def current_plugin() -> str | None:
+    """The plugin whose hook (or buffered registration) is running, for register callbacks."""
+    return CURRENT_PLUGIN.get()
+
+
+# ---------------------------------------------------------------------- the manager
+_manager: HelpdeskPluginManager | None = None
+_manager_lock = threading.RLock()
+
+
+def build_plugin_manager(
+    *, entry_points: bool = True, paths: Sequence[str | os.PathLike[str]] = (), block: Iterable[str] = ()
+) -> HelpdeskPluginManager:
+    """A manager with the essential plugins, then entry points, then ``paths``."""
+    pm = HelpdeskPluginManager()
+    blocked = {b.strip() for b in block if b.strip()} - set(ESSENTIAL_PLUGINS)
+    for name, module in ESSENTIAL_PLUGINS.items():
+        pm.register(importlib.import_module(module), name, source="core")
+    for name in blocked:
+        pm.set_blocked(name)  # also refuses a later register() under that name
+    if entry_points:
+        pm.load_entry_points(blocked)
+    for path in paths:
+        pm.load_path(path, blocked)
+    pm.check_pending()  # every hook is checked per plugin on register; this must pass
+    return pm
+
+
+def dev_plugin_paths(env: Mapping[str, str] | None = None) -> list[str]:
+    """``HELPDESK_PLUGINS``: comma-separated module files or package folders."""
+    raw = (os.environ if env is None else env).get(ENV_PLUGINS, "")
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def get_plugin_manager() -> HelpdeskPluginManager:
+    """The process's plugin manager, built (and plugins' catalogs added) on first use."""
+    global _manager
+    with _manager_lock:
+        if _manager is None:
+            from helpdesk.config import load_settings
+
+            settings = load_settings()
+            _manager = build_plugin_manager(paths=dev_plugin_paths(), block=settings.plugins_block)
+            collect_catalogs()  # after publishing: plugin code may call get_plugin_manager()
+        return _manager
+
+
+def set_plugin_manager(pm: HelpdeskPluginManager | None) -> None:
+    """Install ``pm`` as the process's manager (tests); None: build afresh on next use."""
+    global _manager
+    with _manager_lock:
+        _manager = pm
+
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "ENV_PLUGINS",
+    "HOOK_NAMES",
+    "RESULT_CHECKS",
+    "HelpdeskPluginManager",
+    "HookOutcome",
+    "PluginFailure",
+    "PluginState",
+    "build_plugin_manager",
+    "collect_catalogs",
+    "collect_commands",
+    "collect_forms",
+    "collect_record_types",
+    "collect_reports",
+    "collect_workflows",
+    "current_plugin",
+    "failures",
+    "get_plugin_manager",
+    "identify_token",
+    "new_failures",
+    "notify_token_inserted",
+    "notify_token_removed",
+    "plugin_states",
+    "record_saved",
+    "report_failure",
+    "set_plugin_manager",
+    "startup",
+    "validate_record",
+]
