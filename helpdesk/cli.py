@@ -57,17 +57,23 @@ class LazyGroup(click.Group):
 
 
 def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
-    """Commands contributed by plugins (empty until the plugin manager exists)."""
+    """Commands contributed by plugins, loaded once per invocation.
+
+    A broken settings file must not turn ``helpdesk --help`` into a traceback: the
+    error is printed once and the built-in commands still work.
+    """
+    from helpdesk.errors import HelpdeskError
+
     root = ctx.find_root()
     cached = root.meta.get("helpdesk.plugin_commands")
     if cached is None:
-        cached = {}
+        from helpdesk.plugins import collect_commands
+
         try:
-            from helpdesk.plugins import collect_commands
-        except ImportError:
-            pass
-        else:
             cached = collect_commands()
+        except HelpdeskError as exc:
+            click.echo(f"{exc.localized_title()}: {exc.localized()}", err=True)
+            cached = {}
         root.meta["helpdesk.plugin_commands"] = cached
     return cached  # type: ignore[no-any-return]
 
