@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from helpdesk.errors import HelpdeskError
 
 if TYPE_CHECKING:
+    from helpdesk.config import Settings
+    from helpdesk.forms import FormRegistry
+    from helpdesk.store import Store
     from helpdesk.tokens.model import TokenInfo
+    from helpdesk.tokens.pkcs11 import TokenWorker
 
 Role = Literal["operator", "trainer", "admin"]
 ROLES: tuple[Role, ...] = ("operator", "trainer", "admin")
@@ -23,8 +27,34 @@ ROLES: tuple[Role, ...] = ("operator", "trainer", "admin")
 #: Values of :attr:`helpdesk.tokens.model.TokenFlags.user_pin_state`.
 PIN_STATES = ("ok", "count_low", "final_try", "locked")
 
-#: Builds the Textual ``Screen`` for a workflow; gets the current token (None if none).
-ScreenFactory = Callable[["TokenInfo | None"], Any]
+@dataclass(frozen=True)
+class OperatorRef:
+    """Who is logged in at the kiosk (records and audit entries carry ``id``)."""
+
+    id: str
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class WorkflowContext:
+    """Everything a workflow screen may use; the kiosk builds one per opened workflow.
+
+    Plugins reach the core only through this object and the hooks: the token worker
+    (every PKCS#11 call, run it from a thread worker and wait on its futures there),
+    the record store (``store.commit``), the form registry, the settings.
+    """
+
+    token: TokenInfo | None  # the token in the reader when the workflow was opened
+    settings: Settings
+    store: Store
+    worker: TokenWorker
+    operator: OperatorRef
+    forms: FormRegistry
+
+
+#: Builds the Textual ``Screen`` for a workflow from its :class:`WorkflowContext`.
+ScreenFactory = Callable[[WorkflowContext], Any]
 
 #: A registry callback owned by another part of the core (record types, forms).
 Register = Callable[..., Any]
@@ -108,6 +138,8 @@ class Problem:
 
 __all__ = [
     "PIN_STATES",
+    "OperatorRef",
+    "WorkflowContext",
     "ROLES",
     "PluginError",
     "Problem",
