@@ -1,0 +1,72 @@
+"""The kiosk's services, wired once: settings, record store, token worker, forms, plugins.
+
+Used by the TUI (``make_app``), by CLI commands that need plugins' record types or
+forms, and by plugin tests, so every entry point sees the same wiring:
+plugins' translations are added, their record types registered in the store, their
+forms in the form registry, and every committed record is passed to
+``helpdesk_record_saved``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from helpdesk.config import Settings
+
+if TYPE_CHECKING:
+    from helpdesk.extension import OperatorRef, WorkflowContext
+    from helpdesk.forms import FormRegistry
+    from helpdesk.plugins.manager import PluginFailure
+    from helpdesk.store import Store
+    from helpdesk.tokens.model import TokenInfo
+    from helpdesk.tokens.pkcs11 import TokenWorker
+
+
+@dataclass
+class Kiosk:
+    settings: Settings
+    store: Store
+    worker: TokenWorker
+    forms: FormRegistry
+    plugin_failures: list[PluginFailure] = field(default_factory=list)
+    _owns_worker: bool = False
+
+    def context(self, operator: OperatorRef, token: TokenInfo | None) -> WorkflowContext:
+        """What a workflow screen gets when the operator opens it."""
+        from helpdesk.extension import WorkflowContext
+
+        return WorkflowContext(token=token, settings=self.settings, store=self.store, worker=self.worker,
+                               operator=operator, forms=self.forms)
+
+    def close(self) -> None:
+        if self._owns_worker:
+            self.worker.stop()
+        self.store.close()
+
+
+def open_kiosk(settings: Settings, *, worker: TokenWorker | None = None, store: Store | None = None) -> Kiosk:
+    from helpdesk import i18n, plugins
+    from helpdesk.forms import FormRegistry
+    from helpdesk.store import open_store
+    from helpdesk.tokens.service import make_worker
+
+    failures: list[Any] = []
+    catalogs = plugins.collect_catalogs()
+    for folder in catalogs.value:
+        i18n.add_catalog_dir(folder)
+    failures += catalogs.failures
+    store = store or open_store(settings.data_dir, settings.kiosk_id)
+    failures += plugins.collect_record_types(store.register_record_type).failures
+    forms = FormRegistry()
+    failures += plugins.collect_forms(forms.register).failures
+    store.add_listener(_record_saved)
+    owns = worker is None
+    worker = worker or make_worker(settings)
+    return Kiosk(settings, store, worker, forms, failures, owns)
+
+
+def _record_saved(record: Any) -> None:
+    from helpdesk import plugins
+
+    plugins.record_saved(record)
