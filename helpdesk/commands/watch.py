@@ -28,8 +28,11 @@ def watch_events(
     emit: Callable[[dict[str, Any]], None],
     stop: threading.Event,
     enrich: Callable[[ReaderEvent], dict[str, Any]] | None = None,
+    after: Callable[[ReaderEvent], None] | None = None,
 ) -> None:
     """Call ``emit(event_dict)`` for every PC/SC event until ``stop`` is set.
+
+    ``after(event)`` runs once the event's line is out (e.g. start reading the token).
 
     ``event_dict`` is ``ReaderEvent.to_json()`` plus ``time`` (UTC, ISO 8601) plus
     whatever ``enrich(event)`` returns. ``emit`` and ``enrich`` run on the calling
@@ -47,6 +50,8 @@ def watch_events(
             except queue.Empty:
                 continue
             emit(_as_dict(when, event, enrich))
+            if after is not None:
+                after(event)
     finally:
         monitor.stop()
 
@@ -66,10 +71,36 @@ def _as_dict(
     return line
 
 
+def token_event_json(event: object) -> dict[str, Any] | None:
+    """A TokenTracker event as a JSON line (reader events are printed already)."""
+    from helpdesk.tokens.tracker import TokenInserted, TokenRemovedEvent, UnsupportedCard
+
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(event, TokenInserted):
+        token = event.token
+        holder = next((c.subject.common_name for c in token.certificates if not c.error), "")
+        return {"event": "token_inserted", "serial": token.serial, "label": token.label,
+                "reader": token.reader or None, "module": token.module, "holder": holder or None,
+                "certificates": len(token.certificates), "time": now}
+    if isinstance(event, TokenRemovedEvent):
+        return {"event": "token_removed", "serial": event.serial, "reader": event.reader, "time": now}
+    if isinstance(event, UnsupportedCard):
+        return {"event": "card_unsupported", "reader": event.reader, "atr": event.atr, "module": event.module,
+                "installed": event.installed, "hint": event.hint or None, "detail": event.detail or None,
+                "time": now}
+    return None
+
+
 @click.command("watch")
-def watch() -> None:
-    """Print one JSON line per reader/card event until interrupted."""
+@click.option("--no-tokens", is_flag=True, help="Only PC/SC events; do not read tokens over PKCS#11.")
+def watch(no_tokens: bool) -> None:
+    """Print one JSON line per reader/card/token event until interrupted.
+
+    After each ``card_inserted`` line comes ``token_inserted`` (serial, holder) or
+    ``card_unsupported`` (with the fix); after ``card_removed``, ``token_removed``.
+    """
     stop = threading.Event()
+    write_lock = threading.Lock()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
@@ -78,15 +109,35 @@ def watch() -> None:
     signal.signal(signal.SIGTERM, on_signal)
 
     def emit(line: dict[str, Any]) -> None:
-        try:
-            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
-        except BrokenPipeError:  # `helpdesk token watch | head -3`
-            # Point stdout at /dev/null so the flush at exit does not complain on stderr.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            stop.set()
+        with write_lock:  # token lines come from the worker thread
+            try:
+                sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            except BrokenPipeError:  # `helpdesk token watch | head -3`
+                # Point stdout at /dev/null so the flush at exit does not complain on stderr.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                stop.set()
 
-    watch_events(emit, stop)
+    if no_tokens:
+        watch_events(emit, stop)
+        return
+    from helpdesk.config import load_settings
+    from helpdesk.tokens.service import make_worker
+    from helpdesk.tokens.tracker import TokenTracker
+
+    worker = make_worker(load_settings())
+
+    def on_token_event(event: object) -> None:
+        line = token_event_json(event)
+        if line is not None:
+            emit(line)
+
+    tracker = TokenTracker(worker, worker.registry, on_token_event)
+
+    try:
+        watch_events(emit, stop, after=tracker.handle)  # token lines follow asynchronously
+    finally:
+        worker.stop()
 
 
 if __name__ == "__main__":
