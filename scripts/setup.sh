@@ -31,12 +31,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 # Reinstall only when a pyproject.toml changed (or a plugin folder appeared).
+shopt -s nullglob
+plugin_projects=(plugins/*/pyproject.toml)
 stamp=.venv/.helpdesk-installed
-want=$(cat pyproject.toml plugins/*/pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)
+want=$(cat pyproject.toml "${plugin_projects[@]}" | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   args=(-e ".[test]")
-  for plugin in plugins/*/; do
-    [ -f "$plugin/pyproject.toml" ] && args+=(-e "$plugin")
+  for project in "${plugin_projects[@]}"; do
+    args+=(-e "$(dirname "$project")")
   done
   echo "setup: installing Python packages"
   .venv/bin/pip install -q --disable-pip-version-check "${args[@]}"
