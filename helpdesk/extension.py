@@ -138,9 +138,8 @@ class Problem:
 
 __all__ = [
     "PIN_STATES",
-    "OperatorRef",
-    "WorkflowContext",
     "ROLES",
+    "OperatorRef",
     "PluginError",
     "Problem",
     "Register",
@@ -149,4 +148,5 @@ __all__ = [
     "Role",
     "ScreenFactory",
     "Workflow",
+    "WorkflowContext",
 ]
