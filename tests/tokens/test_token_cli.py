@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import unicodedata
 
 from helpdesk.testing.ca import person_subject
+from helpdesk.testing.cli import run_cli
 from helpdesk.testing.softhsm import SOFTHSM_LIBRARY
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "helpdesk.cli", *args], capture_output=True, text=True,
-                          env=full_env, timeout=60, check=False)
 
 
 def test_token_list_json_shows_every_token_with_nfc_subjects(softhsm, test_ca):
