@@ -66,6 +66,25 @@ def pin_length_range(path: str, slot_id: int) -> tuple[int, int]:
     return (low, high)
 
 
+def pin_pad_set_pin(path: str, session_handle: int) -> int:
+    """C_SetPIN with NULL PINs: the reader's keypad asks for the old and new PIN.
+
+    python-pkcs11 only passes PIN strings; a protected authentication path needs NULL.
+    Returns the CK_RV (0 = OK)."""
+    lib = _library(path)
+    if lib is None:
+        return 0x5  # CKR_GENERAL_ERROR
+    return int(lib.C_SetPIN(CK_ULONG(session_handle), None, CK_ULONG(0), None, CK_ULONG(0)))
+
+
+def pin_pad_init_pin(path: str, session_handle: int) -> int:
+    """C_InitPIN with a NULL PIN (the new user PIN is typed on the reader). Returns CK_RV."""
+    lib = _library(path)
+    if lib is None:
+        return 0x5
+    return int(lib.C_InitPIN(CK_ULONG(session_handle), None, CK_ULONG(0)))
+
+
 def close_all_sessions(path: str, slot_id: int) -> bool:
     """C_CloseAllSessions on one slot; False when the library lacks the symbol."""
     lib = _library(path)

@@ -101,6 +101,21 @@ class _Located:
 _STOP = object()
 
 
+class PinPad:
+    """Marker for a PIN typed on the reader's own keypad (protected authentication path).
+
+    Pass :data:`PIN_PAD` wherever a :class:`Secret` PIN is expected; the kiosk then never
+    sees the PIN at all.
+    """
+
+    def __repr__(self) -> str:
+        return "PIN_PAD"
+
+
+PIN_PAD = PinPad()
+Pin = Secret | PinPad
+
+
 class TokenWorker:
     """Owns python-pkcs11; everything token-related is submitted here."""
 
@@ -179,7 +194,7 @@ class TokenWorker:
     def list_tokens(self, rescan: bool = False) -> Future[TokenListing]:
         return self.submit(self._list_tokens, rescan)
 
-    def identify(self, serial: str, pin: Secret | None = None) -> Future[TokenInfo]:
+    def identify(self, serial: str, pin: Pin | None = None) -> Future[TokenInfo]:
         """TokenInfo + every certificate; with a PIN, private objects become visible."""
         return self.submit(self._identify, serial, pin)
 
@@ -194,22 +209,22 @@ class TokenWorker:
     def forget_reader(self, reader: str) -> Future[None]:
         return self.submit(self._forget_reader, reader)
 
-    def verify_pin(self, serial: str, pin: Secret) -> Future[None]:
+    def verify_pin(self, serial: str, pin: Pin) -> Future[None]:
         return self.submit(self._verify_pin, serial, pin)
 
-    def change_pin(self, serial: str, old_pin: Secret, new_pin: Secret) -> Future[None]:
+    def change_pin(self, serial: str, old_pin: Pin, new_pin: Pin) -> Future[None]:
         return self.submit(self._change_pin, serial, old_pin, new_pin)
 
-    def unlock(self, serial: str, so_pin: Secret, new_pin: Secret) -> Future[None]:
-        """SO log-in + C_InitPIN, then prove the new user PIN works."""
+    def unlock(self, serial: str, so_pin: Pin, new_pin: Pin) -> Future[None]:
+        """SO log-in + C_InitPIN, then prove the new user PIN works (PIN_PAD: on the reader)."""
         return self.submit(self._unlock, serial, so_pin, new_pin)
 
     def run_in_session(
         self,
         serial: str,
         fn: Callable[[Any], T],
-        pin: Secret | None = None,
-        so_pin: Secret | None = None,
+        pin: Pin | None = None,
+        so_pin: Pin | None = None,
         rw: bool = False,
     ) -> Future[T]:
         """Run ``fn(session)`` on the worker thread in a session on that token.
@@ -314,12 +329,12 @@ class TokenWorker:
                     continue
         raise errors.TokenNotFound("No token with serial {serial} is present.", serial=serial)
 
-    def _identify(self, serial: str, pin: Secret | None) -> TokenInfo:
+    def _identify(self, serial: str, pin: Pin | None) -> TokenInfo:
         with self._guard(serial):
             located = self._locate(serial)
             return self._read(located.choice, located.token.slot, located.token, pin)
 
-    def _read(self, choice: ModuleChoice, slot: Any, token: Any, pin: Secret | None) -> TokenInfo:
+    def _read(self, choice: ModuleChoice, slot: Any, token: Any, pin: Pin | None) -> TokenInfo:
         serial = _serial(token)
         flags = _flags(token.flags, self._faults.get(serial))
         if serial not in self._pin_ranges:  # a token's PIN limits never change
@@ -379,8 +394,8 @@ class TokenWorker:
         self,
         choice: ModuleChoice,
         token: Any,
-        pin: Secret | None = None,
-        so_pin: Secret | None = None,
+        pin: Pin | None = None,
+        so_pin: Pin | None = None,
         rw: bool = False,
     ) -> Iterator[Any]:
         """Open a session, log in, and always close it — also after a failed log-in."""
@@ -390,11 +405,11 @@ class TokenWorker:
                 raise fault.user_login_error()
             if so_pin is not None and fault and fault.so_login_error:
                 raise fault.so_login_error()
-            session = token.open(
-                rw=rw,
-                user_pin=pin.reveal() if pin is not None else None,
-                so_pin=so_pin.reveal() if so_pin is not None else None,
-            )
+            session = token.open(rw=rw, user_pin=_pin_value(pin), so_pin=_pin_value(so_pin))
+        except p11e.ArgumentsBad as exc:
+            if isinstance(pin, PinPad) or isinstance(so_pin, PinPad):
+                raise errors.TokenError("This reader has no PIN pad: type the PIN on the kiosk.") from None
+            raise errors.TokenError("The token reported an error: {error}", error=type(exc).__name__) from None
         except (p11e.PinIncorrect, p11e.PinLocked, p11e.PinExpired, p11e.PinLenRange, p11e.PinInvalid) as exc:
             # Token.open leaks the session it opened before C_Login failed: close it,
             # or the next SO log-in fails with SessionReadOnlyExists.
@@ -439,27 +454,33 @@ class TokenWorker:
             return False
         return True
 
-    def _verify_pin(self, serial: str, pin: Secret) -> None:
+    def _verify_pin(self, serial: str, pin: Pin) -> None:
         with self._guard(serial):
             located = self._locate(serial)
             with self._session(located.choice, located.token, pin=pin):
                 pass
 
-    def _change_pin(self, serial: str, old_pin: Secret, new_pin: Secret) -> None:
+    def _change_pin(self, serial: str, old_pin: Pin, new_pin: Pin) -> None:
         with self._guard(serial):
             located = self._locate(serial)
             with self._session(located.choice, located.token, pin=old_pin, rw=True) as session:
                 try:
-                    session.set_pin(old_pin.reveal(), new_pin.reveal())
+                    if isinstance(old_pin, Secret) and isinstance(new_pin, Secret):
+                        session.set_pin(old_pin.reveal(), new_pin.reveal())
+                    else:
+                        _check_rv(cinfo.pin_pad_set_pin(located.choice.resolved_path, session.handle))
                 except (p11e.PinLenRange, p11e.PinInvalid) as exc:
                     raise _pin_error(exc, so=False) from None
 
-    def _unlock(self, serial: str, so_pin: Secret, new_pin: Secret) -> None:
+    def _unlock(self, serial: str, so_pin: Pin, new_pin: Pin) -> None:
         with self._guard(serial):
             located = self._locate(serial)
             with self._session(located.choice, located.token, so_pin=so_pin, rw=True) as session:
                 try:
-                    session.init_pin(new_pin.reveal())
+                    if isinstance(new_pin, Secret):
+                        session.init_pin(new_pin.reveal())
+                    else:
+                        _check_rv(cinfo.pin_pad_init_pin(located.choice.resolved_path, session.handle))
                 except (p11e.PinLenRange, p11e.PinInvalid) as exc:
                     raise _pin_error(exc, so=False) from None
             fresh = self._locate(serial)  # token snapshot with the new flags
@@ -470,8 +491,8 @@ class TokenWorker:
         self,
         serial: str,
         fn: Callable[[Any], T],
-        pin: Secret | None,
-        so_pin: Secret | None,
+        pin: Pin | None,
+        so_pin: Pin | None,
         rw: bool,
     ) -> T:
         if rw:
@@ -483,6 +504,31 @@ class TokenWorker:
 
 
 # ---- helpers -------------------------------------------------------------------------
+
+def _pin_value(pin: Pin | None) -> Any:
+    if pin is None:
+        return None
+    if isinstance(pin, PinPad):
+        return pkcs11.PROTECTED_AUTH
+    return pin.reveal()
+
+
+def _check_rv(rv: int) -> None:
+    """Raise python-pkcs11's exception for a CK_RV returned by a ctypes call."""
+    if rv == 0:
+        return
+    known: dict[int, type[p11e.PKCS11Error]] = {
+        0xA0: p11e.PinIncorrect,
+        0xA1: p11e.PinInvalid,
+        0xA2: p11e.PinLenRange,
+        0xA4: p11e.PinLocked,
+        0x32: p11e.DeviceRemoved,
+        0xE0: p11e.TokenNotPresent,
+        0xB3: p11e.SessionHandleInvalid,
+        0x50: p11e.FunctionCancelled,
+    }
+    raise known.get(rv, p11e.GeneralError)(f"CK_RV 0x{rv:X}")
+
 
 def _serial(token: Any) -> str:
     raw = token.serial

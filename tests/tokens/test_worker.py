@@ -220,3 +220,14 @@ def test_secret_never_shows_its_value():
     assert "271828" not in repr(secret) and "271828" not in str(secret) and "271828" not in f"{secret}"
     with pytest.raises(TypeError):
         __import__("pickle").dumps(secret)
+
+
+def test_pin_pad_on_a_reader_without_one_is_a_clear_error(softhsm, token_worker):
+    """SoftHSM2 has no protected authentication path: asking for the PIN pad is refused plainly."""
+    from helpdesk.tokens.pkcs11 import PIN_PAD
+
+    token = softhsm.create_token()
+    with pytest.raises(errors.TokenError) as caught:
+        token_worker.verify_pin(token.serial, PIN_PAD).result(10)
+    assert "PIN pad" in str(caught.value)
+    token_worker.verify_pin(token.serial, Secret(token.pin)).result(10)  # the session was not leaked
