@@ -26,6 +26,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "config": "helpdesk.commands.config:config",
     "audit": "helpdesk.commands.audit:audit",
     "subscriber": "helpdesk.commands.subscriber:subscriber",
+    "operator": "helpdesk.commands.operator:operator",
 }
 
 

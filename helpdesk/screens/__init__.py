@@ -1,0 +1,1 @@
+"""Kiosk screens: log-in, home, lock. Workflow screens come from plugins."""

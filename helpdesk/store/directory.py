@@ -1,0 +1,437 @@
+"""Subscribers (thuê bao) and units (đơn vị): mutable tables beside the log.
+
+Subscribers are spread over :data:`SHARDS` files by a hash of their id, so adding
+one rewrites about 1/64 of the roster; a bulk import writes every shard once, in
+one commit with its audit entry. Units are few and live in one file. Text is NFC;
+names are indexed diacritic- and case-insensitively (:mod:`helpdesk.store.search`);
+national ID numbers and token serials are exact-match indexes.
+
+Every change appends an audit entry (action ``subscribers.add`` …) carrying a
+sha256 of what was written. Directory changes are not queued in the outbox: the
+registry receives the facts (records), each naming its subject. Row types and
+validation live in :mod:`helpdesk.store.rows`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol, overload
+
+from tinydb import TinyDB
+from tinydb.table import Table
+
+from helpdesk.store.errors import InvalidData, NotFound
+from helpdesk.store.journal import Transaction
+from helpdesk.store.rows import (
+    CERT_KIND_LABELS,
+    UNIT_LEVEL_LABELS,
+    CertKind,
+    RowProblems,
+    Subscriber,
+    Unit,
+    UnitLevel,
+    clean_subscriber,
+    clean_unit,
+)
+from helpdesk.store.search import ExactIndex, NameIndex, fold
+from helpdesk.store.segments import Log
+from helpdesk.store.storage import AtomicStorage
+
+SHARDS = 64
+UNITS_FILE = "units.json"
+MAX_PROBLEMS = 20
+
+__all__ = [  # row types re-exported for callers of the tables
+    "CERT_KIND_LABELS", "UNIT_LEVEL_LABELS", "CertKind", "Subscriber", "Subscribers", "Unit", "UnitLevel", "Units",
+]
+
+
+def _refuse(what: str, problems: list[str]) -> InvalidData:
+    return InvalidData(
+        "{count} {what} refused, nothing was saved. First problem: {first}",
+        problems=problems, count=len(problems), what=what, first=problems[0],
+    )
+
+
+def rows_digest(rows: list[dict[str, Any]]) -> str:
+    """sha256 of the rows' canonical JSON. Cleaned rows are NFC with keys already in
+    sorted order, so plain ``json.dumps`` gives the canonical bytes without re-sorting."""
+    return hashlib.sha256(
+        json.dumps(rows, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    ).hexdigest()
+
+
+class _Saved(Sequence[Subscriber]):
+    """Saved rows, seen as Subscribers."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Subscriber: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Subscriber]: ...
+    def __getitem__(self, index: int | slice) -> Subscriber | list[Subscriber]:
+        if isinstance(index, slice):
+            return [Subscriber(**row) for row in self._rows[index]]
+        return Subscriber(**self._rows[index])
+
+
+class Host(Protocol):
+    """What the directory needs from the store (lock, commits, the audit log)."""
+
+    log: Log
+
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def current_transaction(self) -> Transaction | None: ...
+    def now(self) -> str: ...
+    def locked(self) -> AbstractContextManager[object]: ...
+
+
+class _Tables:
+    """TinyDB over one AtomicStorage file."""
+
+    def __init__(self, path: Path, transaction: Callable[[], Transaction | None], table: str) -> None:
+        self.storage = AtomicStorage(path, transaction)
+        self.db = TinyDB(storage=lambda: self.storage)
+        self.table: Table = self.db.table(table)
+
+    def raw(self) -> dict[str, Any]:
+        return (self.storage.read() or {}).get(self.table.name, {})
+
+
+class Subscribers:
+    """``store.subscribers``: the roster, its indexes, and bulk import."""
+
+    def __init__(self, host: Host, directory: Path, units: Units) -> None:
+        self._host = host
+        self._units = units
+        self._shards = [
+            _Tables(directory / f"subscribers-{i:02x}.json", host.current_transaction, "subscribers") for i in range(SHARDS)
+        ]
+        self._where: dict[str, tuple[int, int]] = {}  # id -> (shard, doc id)
+        self._by_national = ExactIndex()
+        self._by_token: dict[str, str] = {}
+        self._names = NameIndex()
+
+    def load(self) -> None:
+        items = []
+        for shard_no, shard in enumerate(self._shards):
+            for doc_id, raw in shard.raw().items():
+                self._index(raw, shard_no, int(doc_id), names=False)
+                items.append((raw["id"], raw["full_name"]))
+        self._names.add_many(items)
+
+    @staticmethod
+    def _shard_of(sid: str) -> int:
+        return zlib.crc32(sid.encode()) % SHARDS
+
+    def _index(self, row: Mapping[str, Any], shard: int, doc_id: int, names: bool = True) -> None:
+        sid = row["id"]
+        self._where[sid] = (shard, doc_id)
+        if row.get("national_id"):
+            self._by_national.add(row["national_id"], sid)
+        if row.get("token_serial"):
+            self._by_token[row["token_serial"]] = sid
+        if names:
+            self._names.add(sid, row["full_name"])
+
+    def _unindex(self, row: Mapping[str, Any]) -> None:
+        sid = row["id"]
+        if row.get("national_id"):
+            self._by_national.remove(row["national_id"], sid)
+        if row.get("token_serial") and self._by_token.get(row["token_serial"]) == sid:
+            del self._by_token[row["token_serial"]]
+        self._names.remove(sid)
+
+    def _raw(self, sid: str) -> dict[str, Any] | None:
+        where = self._where.get(sid)
+        if where is None:
+            return None
+        raw: dict[str, Any] | None = self._shards[where[0]].raw().get(str(where[1]))
+        return raw
+
+    # --- reading -------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def get(self, subscriber_id: str) -> Subscriber | None:
+        with self._host.locked():
+            raw = self._raw(subscriber_id)
+            return Subscriber(**raw) if raw else None
+
+    def search(self, text: str, limit: int = 20) -> list[Subscriber]:
+        """By name, ignoring diacritics and case; an exact ID number or token serial also matches."""
+        with self._host.locked():
+            text = text.strip()
+            ids: list[str] = []
+            compact = text.replace(" ", "")
+            if compact.isdigit():
+                ids.extend(self._by_national.get(compact))
+            if text in self._by_token:
+                ids.append(self._by_token[text])
+            ids.extend(i for i in self._names.search(text, limit) if i not in ids)
+            return [Subscriber(**raw) for i in ids[:limit] if (raw := self._raw(i))]
+
+    def by_national_id(self, number: str) -> list[Subscriber]:
+        with self._host.locked():
+            ids = self._by_national.get(number.replace(" ", ""))
+            return [Subscriber(**raw) for i in ids if (raw := self._raw(i))]
+
+    def by_token_serial(self, serial: str) -> Subscriber | None:
+        with self._host.locked():
+            sid = self._by_token.get(serial.strip())
+            raw = self._raw(sid) if sid else None
+            return Subscriber(**raw) if raw else None
+
+    def all(self) -> Iterator[Subscriber]:
+        with self._host.locked():
+            rows = [raw for shard in self._shards for raw in shard.raw().values()]
+        return (Subscriber(**raw) for raw in sorted(rows, key=lambda r: fold(r["full_name"])))
+
+    # --- writing -------------------------------------------------------------------
+    def add(self, row: Mapping[str, Any] | Subscriber, operator: str) -> Subscriber:
+        return self.add_many([row], operator)[0]
+
+    def add_many(self, rows: Iterable[Mapping[str, Any] | Subscriber], operator: str) -> Sequence[Subscriber]:
+        """Insert many subscribers in one commit (roster import): all of them or none.
+
+        Returns the subscribers as saved (ids filled in), built on access: making
+        100k frozen objects nobody reads would cost a large part of an import."""
+        cleaned: list[dict[str, Any]] = []
+        problems: list[str] = []
+        for n, row in enumerate(rows, 1):
+            try:
+                cleaned.append(clean_subscriber(row.to_dict() if isinstance(row, Subscriber) else row))
+            except RowProblems as bad:
+                problems.append(f"row {n}: {'; '.join(bad.problems)}")
+                if len(problems) >= MAX_PROBLEMS:
+                    break
+        if problems:
+            raise _refuse("rows", problems)
+        if not cleaned:
+            return _Saved([])
+        with self._host.locked():
+            self._check_new(cleaned)
+            by_shard: dict[int, list[dict[str, Any]]] = {}
+            for row in cleaned:
+                by_shard.setdefault(self._shard_of(row["id"]), []).append(row)
+            with self._host.transaction() as tx:
+                placed: list[tuple[dict[str, Any], int, int]] = []
+                for shard_no, docs in by_shard.items():
+                    doc_ids = self._shards[shard_no].table.insert_multiple(docs)
+                    placed.extend(zip(docs, [shard_no] * len(docs), doc_ids, strict=True))
+                self._host.log.append(
+                    time=self._host.now(), operator=operator, action="subscribers.add",
+                    ref=cleaned[0]["id"] if len(cleaned) == 1 else None, count=len(cleaned),
+                    digest_=self._files_digest(sorted(by_shard)),
+                )
+
+                def applied() -> None:
+                    where, national, token = self._where, self._by_national, self._by_token
+                    for row, shard_no, doc_id in placed:
+                        sid = row["id"]
+                        where[sid] = (shard_no, doc_id)
+                        if row["national_id"]:
+                            national.add(row["national_id"], sid)
+                        if row["token_serial"]:
+                            token[row["token_serial"]] = sid
+                    self._names.add_many([(row["id"], row["full_name"]) for row in cleaned])
+
+                tx.after_commit.append(applied)
+        return _Saved(cleaned)
+
+    def _files_digest(self, shards: list[int]) -> str:
+        """sha256 over the shard files as this commit writes them (name, NUL, bytes …).
+
+        Hashing bytes that must be serialised anyway costs far less, for a 100k-row
+        import, than serialising the rows a second time as canonical JSON.
+        """
+        h = hashlib.sha256()
+        for shard_no in shards:
+            storage = self._shards[shard_no].storage
+            h.update(storage.path.name.encode() + b"\0")
+            h.update(storage.serialize())
+        return h.hexdigest()
+
+    def _check_new(self, rows: list[dict[str, Any]], replacing: str | None = None) -> None:
+        """Unique ids and token serials, existing units. Set operations first, so a
+        clean 100k-row import costs a few passes in C; rows are walked only to word
+        the problems."""
+        ids = [row["id"] for row in rows]
+        tokens = [row["token_serial"] for row in rows if row["token_serial"]]
+        units = {row["unit_id"] for row in rows if row["unit_id"]}
+        clash = (
+            (replacing is None and (len(set(ids)) != len(ids) or not self._where.keys().isdisjoint(ids)))
+            or len(set(tokens)) != len(tokens)
+            or any(self._by_token.get(t, replacing) != replacing for t in tokens)
+            or any(self._units.raw(u) is None for u in units)
+        )
+        if not clash:
+            return
+        problems: list[str] = []
+        seen_ids: set[str] = set()
+        seen_tokens: dict[str, str] = {}
+        for n, row in enumerate(rows, 1):
+            sid = row["id"]
+            if replacing is None and (sid in self._where or sid in seen_ids):
+                problems.append(f"row {n}: id {sid} already exists")
+            seen_ids.add(sid)
+            token = row["token_serial"]
+            if token:
+                owner = self._by_token.get(token) or seen_tokens.get(token)
+                if owner is not None and owner != replacing:
+                    problems.append(f"row {n}: token serial {token} already belongs to subscriber {owner}")
+                seen_tokens[token] = sid
+            if row["unit_id"] and self._units.raw(row["unit_id"]) is None:
+                problems.append(f"row {n}: unit {row['unit_id']} does not exist")
+            if len(problems) >= MAX_PROBLEMS:
+                break
+        if problems:
+            raise _refuse("rows", problems)
+
+    def update(self, subscriber_id: str, changes: Mapping[str, Any], operator: str) -> Subscriber:
+        """Change some fields of one subscriber (e.g. a new token serial after re-issue)."""
+        if "id" in changes and changes["id"] != subscriber_id:
+            raise InvalidData("A subscriber's id cannot change")
+        with self._host.locked():
+            old = self._raw(subscriber_id)
+            if old is None:
+                raise NotFound("No subscriber with id {id}", id=subscriber_id)
+            old = dict(old)
+            try:
+                row = clean_subscriber({**old, **changes})
+            except RowProblems as bad:
+                raise _refuse("fields", bad.problems) from None
+            self._check_new([row], replacing=subscriber_id)
+            shard_no, doc_id = self._where[subscriber_id]
+            with self._host.transaction() as tx:
+                self._shards[shard_no].table.update(row, doc_ids=[doc_id])
+                self._host.log.append(
+                    time=self._host.now(), operator=operator, action="subscribers.update", ref=subscriber_id,
+                    count=1, digest_=rows_digest([row]),
+                )
+
+                def applied() -> None:
+                    self._unindex(old)
+                    self._index(row, shard_no, doc_id)
+
+                tx.after_commit.append(applied)
+        return Subscriber(**row)
+
+
+class Units:
+    """``store.units``: the unit tree (sở → phòng, huyện → xã, …)."""
+
+    def __init__(self, host: Host, directory: Path) -> None:
+        self._host = host
+        self._file = _Tables(directory / UNITS_FILE, host.current_transaction, "units")
+        self._where: dict[str, int] = {}
+        self._names = NameIndex()
+
+    def load(self) -> None:
+        for doc_id, raw in self._file.raw().items():
+            self._where[raw["id"]] = int(doc_id)
+        self._names.add_many([(raw["id"], raw["name"]) for raw in self._file.raw().values()])
+
+    def raw(self, unit_id: str) -> dict[str, Any] | None:
+        doc_id = self._where.get(unit_id)
+        return None if doc_id is None else self._file.raw().get(str(doc_id))  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def get(self, unit_id: str) -> Unit | None:
+        with self._host.locked():
+            raw = self.raw(unit_id)
+            return Unit(**raw) if raw else None
+
+    def search(self, text: str, limit: int = 20) -> list[Unit]:
+        with self._host.locked():
+            return [Unit(**raw) for i in self._names.search(text, limit) if (raw := self.raw(i))]
+
+    def all(self) -> list[Unit]:
+        with self._host.locked():
+            return sorted((Unit(**raw) for raw in self._file.raw().values()), key=lambda u: fold(u.name))
+
+    def children(self, unit_id: str | None) -> list[Unit]:
+        return [u for u in self.all() if u.parent_id == unit_id]
+
+    def add(self, row: Mapping[str, Any] | Unit, operator: str) -> Unit:
+        return self.add_many([row], operator)[0]
+
+    def add_many(self, rows: Iterable[Mapping[str, Any] | Unit], operator: str) -> list[Unit]:
+        """Insert units in one commit; a parent may come later in the same batch."""
+        cleaned: list[dict[str, Any]] = []
+        problems: list[str] = []
+        for n, row in enumerate(rows, 1):
+            try:
+                cleaned.append(clean_unit(row.to_dict() if isinstance(row, Unit) else row))
+            except RowProblems as bad:
+                problems.append(f"row {n}: {'; '.join(bad.problems)}")
+        with self._host.locked():
+            batch = {row["id"] for row in cleaned}
+            for n, row in enumerate(cleaned, 1):
+                if row["id"] in self._where:
+                    problems.append(f"row {n}: id {row['id']} already exists")
+                parent = row["parent_id"]
+                if parent and parent not in batch and parent not in self._where:
+                    problems.append(f"row {n}: parent unit {parent} does not exist")
+                if parent == row["id"]:
+                    problems.append(f"row {n}: a unit cannot be its own parent")
+            if len(batch) != len(cleaned):
+                problems.append("the same unit id appears twice")
+            if problems:
+                raise _refuse("rows", problems)
+            with self._host.transaction() as tx:
+                doc_ids = self._file.table.insert_multiple(cleaned)
+                self._host.log.append(
+                    time=self._host.now(), operator=operator, action="units.add",
+                    ref=cleaned[0]["id"] if len(cleaned) == 1 else None, count=len(cleaned),
+                    digest_=rows_digest(cleaned),
+                )
+
+                def applied() -> None:
+                    for row, doc_id in zip(cleaned, doc_ids, strict=True):
+                        self._where[row["id"]] = doc_id
+                    self._names.add_many([(row["id"], row["name"]) for row in cleaned])
+
+                tx.after_commit.append(applied)
+        return [Unit(**row) for row in cleaned]
+
+    def update(self, unit_id: str, changes: Mapping[str, Any], operator: str) -> Unit:
+        if "id" in changes and changes["id"] != unit_id:
+            raise InvalidData("A unit's id cannot change")
+        with self._host.locked():
+            old = self.raw(unit_id)
+            if old is None:
+                raise NotFound("No unit with id {id}", id=unit_id)
+            try:
+                row = clean_unit({**old, **changes})
+            except RowProblems as bad:
+                raise _refuse("fields", bad.problems) from None
+            parent = row["parent_id"]
+            while parent:  # walk up: the new parent must not sit below this unit
+                if parent == unit_id:
+                    raise InvalidData("Unit {id} cannot be placed under itself", id=unit_id)
+                above = self.raw(parent)
+                if above is None:
+                    raise InvalidData("Parent unit {id} does not exist", id=parent)
+                parent = above["parent_id"]
+            doc_id = self._where[unit_id]
+            with self._host.transaction() as tx:
+                self._file.table.update(row, doc_ids=[doc_id])
+                self._host.log.append(
+                    time=self._host.now(), operator=operator, action="units.update", ref=unit_id,
+                    count=1, digest_=rows_digest([row]),
+                )
+                tx.after_commit.append(lambda: self._names.add(unit_id, row["name"]))
+        return Unit(**row)

@@ -1,0 +1,1 @@
+"""Kiosk widgets: token panel, workflow menu, today's activity, localized footer."""

@@ -1,0 +1,188 @@
+"""``helpdesk roster import`` and ``helpdesk handover list|export|reprint|void``.
+
+Reading commands open the store read-only (they work while the kiosk runs); writing
+ones (import, void) need the kiosk closed, as the store has one writer per folder.
+``helpdesk subscriber search`` is the core's.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from helpdesk.i18n import _
+
+if TYPE_CHECKING:
+    from helpdesk.config import Settings
+    from helpdesk.store import Store
+
+
+def _operator(value: str | None) -> str:
+    return value or f"cli:{getpass.getuser()}"
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    from helpdesk_handover.columns import ColumnError
+
+    try:
+        if "/" in value:
+            d, m, y = (int(p) for p in value.split("/"))
+            return date(y, m, d)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ColumnError("{value!r} is not a date (DD/MM/YYYY or YYYY-MM-DD)", value=value) from None
+
+
+@click.group()
+def roster() -> None:
+    """Rosters of subscribers (thuê bao) from the units' spreadsheets."""
+
+
+@roster.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; still report the bad ones.")
+@click.option("--mapping", multiple=True, metavar="FIELD=HEADER",
+              help="Take FIELD from the column HEADER (repeatable or comma-separated), e.g. national_id='Số CMT'.")
+@click.option("--check", "check_only", is_flag=True, help="Only check the file; write nothing.")
+@click.option("--operator", default=None, help="Who imports (default cli:<user>).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+def import_(file: Path, skip_invalid: bool, mapping: tuple[str, ...], check_only: bool, operator: str | None,
+            as_json: bool) -> None:
+    """Import a roster (.xlsx or .csv); all or nothing unless --skip-invalid."""
+    from helpdesk.config import load_settings
+    from helpdesk.store import open_store
+    from helpdesk_handover.columns import parse_mapping
+    from helpdesk_handover.roster import RosterRefused, import_roster, read_roster
+
+    fields = parse_mapping(mapping)
+    settings = load_settings()
+    refused = False
+    with open_store(settings.data_dir, settings.kiosk_id) as store:
+        if check_only:
+            report = read_roster(file, fields, store)
+        else:
+            try:
+                report = import_roster(store, file, _operator(operator), mapping=fields, skip_invalid=skip_invalid)
+            except RosterRefused as exc:
+                report, refused = exc.report, True
+    if as_json:
+        click.echo(json.dumps({
+            "source": report.source, "rows": report.total, "valid": len(report.rows), "imported": report.imported,
+            "units_created": report.units_created, "refused": refused,
+            "problems": [{"row": p.row, "code": p.code, "message": p.localized()} for p in report.problems],
+        }, ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines():
+            click.echo(line, err=True)
+        click.echo(report.summary())
+        if refused:
+            click.echo(_("Nothing was imported: fix the rows above, or use --skip-invalid."), err=True)
+    if refused or (report.problems and check_only):
+        raise click.exceptions.Exit(1)
+
+
+@click.group()
+def handover() -> None:
+    """Handover records (biên bản bàn giao): list, export, reprint, void."""
+
+
+def _read_store() -> tuple[Settings, Store]:
+    from helpdesk.config import load_settings
+    from helpdesk.store import open_store
+
+    settings = load_settings()
+    return settings, open_store(settings.data_dir, settings.kiosk_id, read_only=True)
+
+
+@handover.command("list")
+@click.option("--today", "only_today", is_flag=True, help="Only today's handovers.")
+@click.option("--search", "text", default=None, help="Name, ID number, token or certificate serial, record number.")
+@click.option("--unit", default=None, help="Unit name (or part of it) or id.")
+@click.option("--from", "since", default=None, help="First day (DD/MM/YYYY or YYYY-MM-DD).")
+@click.option("--to", "until", default=None, help="Last day.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines, one record each.")
+def list_(only_today: bool, text: str | None, unit: str | None, since: str | None, until: str | None,
+          as_json: bool) -> None:
+    """List handovers, newest first."""
+    from helpdesk_handover.history import handovers
+
+    first, last = (date.today(), date.today()) if only_today else (_date(since), _date(until))
+    _settings, store = _read_store()
+    with store:
+        entries = handovers(store, since=first, until=last, unit=unit, text=text)
+    for entry in entries:
+        p = entry.record.payload
+        if as_json:
+            click.echo(json.dumps({**entry.record.to_dict(), "voided_by": entry.voided_by}, ensure_ascii=False))
+            continue
+        state = _("voided") if entry.voided_by else ""
+        click.echo("  ".join(filter(None, [
+            f"{p['number']:<14}", entry.local_time.strftime("%d/%m/%Y %H:%M"), p["holder"]["name"],
+            p["device"]["serial"], p["holder"].get("unit", ""), state, entry.record.id])))
+    if not entries and not as_json:
+        click.echo(_("No handover matches."))
+
+
+@handover.command("export")
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--unit", default=None, help="Unit name (or part of it) or id.")
+@click.option("--from", "since", default=None, help="First day (DD/MM/YYYY or YYYY-MM-DD).")
+@click.option("--to", "until", default=None, help="Last day.")
+@click.option("--include-voided", is_flag=True, help="Also list voided handovers (marked).")
+def export(out: Path, unit: str | None, since: str | None, until: str | None, include_voided: bool) -> None:
+    """Export handovers per unit and date range to an .xlsx file."""
+    from helpdesk_handover.export import export_xlsx
+    from helpdesk_handover.history import handovers
+
+    _settings, store = _read_store()
+    with store:
+        entries = handovers(store, since=_date(since), until=_date(until), unit=unit,
+                            include_voided=include_voided)
+    count = export_xlsx(entries, out)
+    click.echo(_("{count} handovers written to {path}").format(count=count, path=out))
+
+
+@handover.command("reprint")
+@click.argument("record_id")
+@click.option("--copies", type=int, default=None, help="Default: the print_copies setting (2).")
+@click.option("--printer", default=None, help="Default: the printer setting.")
+def reprint_(record_id: str, copies: int | None, printer: str | None) -> None:
+    """Print a handover record (its whole batch) again; the archived PDF is reused."""
+    from helpdesk_handover.service import reprint
+
+    settings, store = _read_store()
+    with store:
+        done = reprint(settings, store, record_id, copies=copies, printer=printer)
+    click.echo(_("Archived: {path}").format(path=done.path))
+    if done.error is not None:
+        raise done.error
+    assert done.job is not None
+    click.echo(_("Sent to printer {printer} as job {job}").format(printer=done.job.printer, job=done.job.id))
+
+
+@handover.command("void")
+@click.argument("record_id")
+@click.option("--reason", required=True, help="Why the handover is cancelled (kept in the record).")
+@click.option("--operator", default=None, help="Who voids it (default cli:<user>).")
+def void_(record_id: str, reason: str, operator: str | None) -> None:
+    """Cancel a handover with a reason (a new void record; the old one stays)."""
+    from helpdesk.config import load_settings
+    from helpdesk.kiosk import open_kiosk
+    from helpdesk_handover.service import find_record
+
+    if not reason.strip():
+        raise click.BadParameter(_("A reason is required"), param_hint="--reason")
+    kiosk = open_kiosk(load_settings())
+    try:
+        find_record(kiosk.store, record_id)
+        void = kiosk.store.void(record_id, reason, _operator(operator))
+    finally:
+        kiosk.close()
+    click.echo(_("Handover {id} voided by record {void}").format(id=record_id, void=void.id))

@@ -1,0 +1,66 @@
+"""Handovers as the desk looks them up: today's, by name / ID number / serial, by unit and dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from helpdesk.store import Record, Store, fold
+from helpdesk_handover.checks import RECORD_TYPE
+
+
+@dataclass(frozen=True)
+class Entry:
+    record: Record
+    voided_by: str | None  # id of the void record, if cancelled
+
+    @property
+    def payload(self) -> dict[str, object]:
+        return dict(self.record.payload)
+
+    @property
+    def local_time(self) -> datetime:
+        return datetime.fromisoformat(self.record.time.replace("Z", "+00:00")).astimezone()
+
+
+def _matches(record: Record, query: str) -> bool:
+    p = record.payload
+    holder, device, cert = p["holder"], p["device"], p["certificate"]
+    q = query.strip()
+    compact = q.replace(" ", "")
+    if compact and compact in (holder.get("national_id"), device.get("serial"), cert.get("serial"),
+                               p.get("number"), record.id):
+        return True
+    words = fold(q).split()
+    name = fold(f"{holder.get('name', '')} {p['recipient'].get('name', '')}").split()
+    return bool(words) and all(any(n.startswith(w) for n in name) for w in words)
+
+
+def handovers(store: Store, *, since: date | None = None, until: date | None = None, unit: str | None = None,
+              text: str | None = None, include_voided: bool = True) -> list[Entry]:
+    """Handover records, newest first. ``unit`` matches the unit's name or id
+    (diacritics and case ignored); ``text`` a holder/proxy name, ID number, serial or number."""
+    out: list[Entry] = []
+    unit_key = fold(unit) if unit else None
+    for record in store.records(type=RECORD_TYPE, since=since):
+        day = date.fromisoformat(record.payload["date"])
+        if (since and day < since) or (until and day > until):
+            continue
+        if unit_key is not None:
+            h = record.payload["holder"]
+            if unit_key not in (fold(h.get("unit", "")), fold(h.get("unit_id", ""))) and \
+                    unit_key not in fold(h.get("unit", "")):
+                continue
+        if text and not _matches(record, text):
+            continue
+        voided = store.voided_by(record.id)
+        if voided and not include_voided:
+            continue
+        out.append(Entry(record, voided))
+    out.reverse()
+    return out
+
+
+def today(store: Store) -> list[Entry]:
+    day = date.today()
+    return handovers(store, since=day, until=day)

@@ -1,0 +1,278 @@
+"""The ``handover`` record: its payload, its validator, per-year numbering, the commit.
+
+One record per token handed over. A batch (several tokens handed to a unit's
+representative on one paper) is one commit of several records sharing a number and a
+``batch`` id, so each token's history still shows its own handover.
+
+Numbering: "Số: N/BB-<org code>", N counting from 1 each calendar year. N is derived
+from the records already in the store (scanned once per store, then kept current) and
+chosen inside the store's lock, in the same commit as the record: a crash before the
+commit leaves no record and no paper (printing comes after), a crash after it leaves the
+number taken. Voided records keep their numbers, so a number is never used twice.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from helpdesk.config import Organisation, Settings
+from helpdesk.errors import HelpdeskError
+from helpdesk.store import Record, Store, Subject, Subscriber, Unit
+from helpdesk.tokens.model import CertInfo, TokenInfo
+from helpdesk_handover.checks import RECORD_TYPE, Assessment, active_handover
+
+KIND = "BB"  # biên bản
+_NUMBER = re.compile(r"^(\d+)/BB-\S.*$")
+_HEX = re.compile(r"^[0-9A-F]+$")
+
+
+class HandoverError(HelpdeskError):
+    title = "Handover"
+
+
+class AlreadyHandedOver(HandoverError):
+    title = "Already handed over"
+
+
+@dataclass(frozen=True)
+class Giver:
+    """Bên giao: the operator at the desk and the department they act for."""
+
+    operator_id: str
+    name: str
+    position: str
+    department: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings, operator_id: str, name: str) -> Giver:
+        extra = settings.extra.get("handover", {}) if isinstance(settings.extra.get("handover"), dict) else {}
+        return cls(operator_id, name, str(extra.get("giver_position", "Chuyên viên")),
+                   str(extra.get("giver_department", settings.organisation.name)))
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who physically received the token: the holder, or a proxy with an authorisation."""
+
+    kind: str = "holder"  # "holder" | "proxy"
+    name: str = ""
+    national_id: str = ""
+    position: str = ""
+    unit: str = ""
+    phone: str = ""
+    authorisation: str = ""  # e.g. "Giấy ủy quyền số 12/GUQ ngày 20/11/2026"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "name": self.name, "national_id": self.national_id, "position": self.position,
+                "unit": self.unit, "phone": self.phone, "authorisation": self.authorisation}
+
+
+@dataclass(frozen=True)
+class Override:
+    by: str  # admin operator id
+    reason: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One token about to be handed over, checked and confirmed at the desk."""
+
+    holder: Subscriber
+    unit: Unit | None
+    token: TokenInfo
+    certificate: CertInfo
+    identity: str  # "typed" (ID number typed and equal) | "checked" (papers checked by eye)
+    recipient: Recipient = field(default_factory=Recipient)
+    failed_checks: tuple[str, ...] = ()
+    override: Override | None = None
+
+    @classmethod
+    def from_assessment(cls, assessment: Assessment, identity: str, recipient: Recipient | None = None,
+                        override: Override | None = None) -> Draft:
+        if assessment.holder is None or assessment.certificate is None:
+            raise HandoverError("No holder or certificate to hand over")
+        return cls(assessment.holder, assessment.unit, assessment.token, assessment.certificate, identity,
+                   recipient or Recipient(), tuple(c.id for c in assessment.failures), override)
+
+
+def _iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_payload(draft: Draft, giver: Giver, *, number: str, year: int, seq: int, day: date,
+                  batch: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    h, cert, token = draft.holder, draft.certificate, draft.token
+    return {
+        "number": number, "year": year, "seq": seq, "date": day.isoformat(),
+        "batch": dict(batch) if batch else None,
+        "giver": {"operator_id": giver.operator_id, "name": giver.name, "position": giver.position,
+                  "department": giver.department},
+        "holder": {"subscriber_id": h.id, "name": h.full_name, "position": h.position or "",
+                   "unit_id": h.unit_id or "", "unit": draft.unit.name if draft.unit else "",
+                   "national_id": h.national_id or "", "email": h.email or "", "cert_kind": h.cert_kind},
+        "recipient": draft.recipient.to_dict(),
+        "identity": draft.identity,
+        "device": {"serial": token.serial, "label": token.label, "manufacturer": token.manufacturer,
+                   "model": token.model},
+        "certificate": {"serial": cert.serial, "subject": cert.subject.text, "common_name": cert.subject.common_name,
+                        "issuer": cert.issuer.text, "not_before": _iso(cert.not_before),
+                        "not_after": _iso(cert.not_after), "fingerprint_sha256": cert.fingerprint_sha256},
+        "failed_checks": list(draft.failed_checks),
+        "override": {"by": draft.override.by, "reason": draft.override.reason} if draft.override else None,
+    }
+
+
+def _national(value: object) -> bool:
+    return isinstance(value, str) and value.isdigit() and value.isascii() and len(value) in (9, 12)
+
+
+def validate_payload(p: Mapping[str, Any]) -> list[str]:
+    """Problems with a handover payload (English; the store refuses the commit on any)."""
+    problems: list[str] = []
+
+    def text(block: Mapping[str, Any] | None, key: str, where: str) -> str:
+        value = (block or {}).get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{where}.{key} is required")
+            return ""
+        return value
+
+    for name in ("giver", "holder", "recipient", "device", "certificate"):
+        if not isinstance(p.get(name), Mapping):
+            problems.append(f"{name} is required")
+    if problems:
+        return problems
+    number = text(p, "number", "payload")
+    match = _NUMBER.match(number)
+    if number and (match is None or int(match.group(1)) != p.get("seq")):
+        problems.append(f"number {number!r} does not match seq {p.get('seq')!r}")
+    if not isinstance(p.get("seq"), int) or p["seq"] < 1:
+        problems.append("seq must be a positive integer")
+    try:
+        day = date.fromisoformat(str(p.get("date")))
+        if day.year != p.get("year"):
+            problems.append("date and year disagree")
+    except ValueError:
+        problems.append("date must be an ISO date")
+    text(p["giver"], "operator_id", "giver")
+    text(p["giver"], "name", "giver")
+    text(p["holder"], "subscriber_id", "holder")
+    text(p["holder"], "name", "holder")
+    if not _national(p["holder"].get("national_id")):
+        problems.append("holder.national_id must be 12 or 9 digits")
+    text(p["device"], "serial", "device")
+    serial = text(p["certificate"], "serial", "certificate")
+    if serial and not _HEX.match(serial):
+        problems.append("certificate.serial must be upper-case hex")
+    if p.get("identity") not in ("typed", "checked"):
+        problems.append("identity must be 'typed' or 'checked'")
+    recipient = p["recipient"]
+    if recipient.get("kind") not in ("holder", "proxy"):
+        problems.append("recipient.kind must be 'holder' or 'proxy'")
+    elif recipient["kind"] == "proxy":
+        text(recipient, "name", "recipient")
+        text(recipient, "authorisation", "recipient")
+        if not _national(recipient.get("national_id")):
+            problems.append("recipient.national_id must be 12 or 9 digits")
+    failed = p.get("failed_checks") or []
+    override = p.get("override")
+    if failed and not (isinstance(override, Mapping) and str(override.get("by", "")).strip()
+                       and str(override.get("reason", "")).strip()):
+        problems.append("failed checks need an override by an admin with a reason")
+    batch = p.get("batch")
+    if batch is not None and not (isinstance(batch, Mapping) and batch.get("id") and isinstance(batch.get("size"), int)):
+        problems.append("batch needs an id and a size")
+    return problems
+
+
+# -- numbering ------------------------------------------------------------------------------
+
+class Numbering:
+    """The last number used per year in one store (scan once, then kept current)."""
+
+    def __init__(self, store: Store) -> None:
+        self._last: dict[int, int] = {}
+        self._scanned: set[int] = set()
+        self._store = weakref.ref(store)
+        store.add_listener(self._saw)
+
+    def _saw(self, record: Record) -> None:  # any commit path, e.g. another screen
+        if record.type == RECORD_TYPE:
+            self._note(record.payload)
+
+    def _note(self, payload: Mapping[str, Any]) -> None:
+        year, seq = payload.get("year"), payload.get("seq")
+        if isinstance(year, int) and isinstance(seq, int):
+            self._last[year] = max(self._last.get(year, 0), seq)
+
+    def next(self, year: int) -> int:
+        if year not in self._scanned:
+            store = self._store()
+            assert store is not None
+            # Records are filed by UTC month: start a day early so 1 January local time is in.
+            for record in store.records(type=RECORD_TYPE, since=f"{year - 1}-12-31"):
+                self._note(record.payload)
+            self._scanned.add(year)
+        return self._last.get(year, 0) + 1
+
+
+_numberings: weakref.WeakKeyDictionary[Store, Numbering] = weakref.WeakKeyDictionary()
+_numberings_lock = threading.Lock()
+
+
+def numbering(store: Store) -> Numbering:
+    with _numberings_lock:
+        found = _numberings.get(store)
+        if found is None:
+            found = _numberings[store] = Numbering(store)
+        return found
+
+
+def commit_handovers(store: Store, drafts: Sequence[Draft], giver: Giver, org: Organisation,
+                     now: datetime | None = None) -> list[Record]:
+    """Save the handover of one token (or a batch) with a fresh number; all or nothing.
+
+    Re-checks, under the store lock, that no token was handed over meanwhile.
+    """
+    if not drafts:
+        raise HandoverError("Nothing to hand over")
+    serials = [d.token.serial for d in drafts]
+    if len(set(serials)) != len(serials):
+        raise HandoverError("The same token appears twice in this batch")
+    day = (now or datetime.now()).astimezone().date()
+    with store.locked():
+        for draft in drafts:
+            previous = active_handover(store, draft.token.serial)
+            if previous is not None:
+                raise AlreadyHandedOver("Token {serial} was already handed over (record {number})",
+                                        serial=draft.token.serial, number=previous.payload.get("number", ""))
+        counter = numbering(store)
+        seq = counter.next(day.year)
+        number = f"{seq}/{KIND}-{org.code}"
+        batch_id = str(uuid.uuid4()) if len(drafts) > 1 else None
+        items = []
+        for i, draft in enumerate(drafts, 1):
+            batch = {"id": batch_id, "index": i, "size": len(drafts)} if batch_id else None
+            payload = build_payload(draft, giver, number=number, year=day.year, seq=seq, day=day, batch=batch)
+            subject = Subject(draft.holder.id, draft.token.serial, draft.certificate.serial)
+            items.append((RECORD_TYPE, subject, payload, giver.operator_id))
+        records = store.commit_many(items)
+        counter._note(records[0].payload)
+        return records
+
+
+def batch_of(store: Store, record: Record) -> list[Record]:
+    """All records printed on the same paper as ``record`` (itself alone if not a batch)."""
+    batch = record.payload.get("batch")
+    if not batch:
+        return [record]
+    found = [r for r in store.records(type=RECORD_TYPE, since=record.time[:10])
+             if (r.payload.get("batch") or {}).get("id") == batch["id"]]
+    return sorted(found, key=lambda r: r.payload["batch"]["index"])

@@ -1,0 +1,95 @@
+"""``helpdesk unlock-requests list|export`` — the Mẫu 06 lists for the issuer, per unit."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from helpdesk.errors import HelpdeskError
+from helpdesk.i18n import _
+
+if TYPE_CHECKING:
+    from helpdesk.config import Settings
+    from helpdesk.store import Store
+
+
+@click.group("unlock-requests")
+def unlock_requests() -> None:
+    """Tokens waiting to go back to the issuer for unlocking (Mẫu 06)."""
+
+
+def _open_store() -> tuple[Settings, Store]:
+    from helpdesk.config import load_settings
+    from helpdesk.store import open_store
+
+    settings = load_settings()
+    return settings, open_store(settings.data_dir, settings.kiosk_id, read_only=True)
+
+
+@unlock_requests.command("list")
+def list_requests() -> None:
+    """Open requests, by unit."""
+    from helpdesk_pin_unlock.requests import NO_UNIT, open_requests
+
+    _settings, store = _open_store()
+    with store:
+        found = open_requests(store)
+        units = {r.unit_id: store.units.get(r.unit_id) for r in found if r.unit_id != NO_UNIT}
+    names = {uid: unit.name for uid, unit in units.items() if unit is not None}
+    if not found:
+        click.echo(_("No open unlock requests."))
+        return
+    for r in found:
+        unit = names.get(r.unit_id) or _("(no unit)")
+        click.echo("  ".join((r.unit_id, unit, r.token_serial, r.cert_name, r.time[:10])))
+
+
+@unlock_requests.command("export")
+@click.option("--unit", "unit_id", required=True, help="Unit id ('-' for tokens without a subscriber record).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: mau06-<unit>-<date>.<format> here).")
+def export(unit_id: str, fmt: str, output: Path | None) -> None:
+    """Write the unit's unlock request list (Mẫu 06) as PDF or xlsx."""
+    from helpdesk_pin_unlock.requests import (
+        NO_UNIT,
+        open_requests,
+        request_list_pdf,
+        request_list_xlsx,
+    )
+    from helpdesk_pin_unlock.settings import unlock_settings
+
+    settings, store = _open_store()
+    with store:
+        unit = store.units.get(unit_id) if unit_id != NO_UNIT else None
+        if unit_id != NO_UNIT and unit is None:
+            raise HelpdeskError("No unit with id {unit}.", unit=unit_id)
+        found = open_requests(store, unit_id)
+    if not found:
+        raise HelpdeskError("No open unlock requests for unit {unit}.", unit=unit_id)
+    today = date.today()
+    make = request_list_pdf if fmt == "pdf" else request_list_xlsx
+    data = make(settings.organisation, unlock_settings(settings), unit.name if unit else "", found, today)
+    target = output or Path.cwd() / f"mau06-{unit_id if unit_id != NO_UNIT else 'khong-don-vi'}-{today:%Y%m%d}.{fmt}"
+    _write(target, data)
+    click.echo(_("{count} requests written to {path}").format(count=len(found), path=target))
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Whole file or none (temp file, fsync, rename)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise HelpdeskError("Cannot write {path}: {error}", path=str(target), error=exc.strerror or str(exc)) from exc

@@ -1,0 +1,1 @@
+"""Textual screens of the plugin (imported only when a workflow is opened)."""

@@ -1,0 +1,149 @@
+"""PIN change (C_SetPIN) for a holder who knows the old PIN, under the unlock policy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import ContentSwitcher, Input, Static
+
+from helpdesk.errors import HelpdeskError, PinPolicyError
+from helpdesk.i18n import gettext as _
+from helpdesk_pin_unlock.policy import check_new_pin
+from helpdesk_pin_unlock.screens.base import PinInput, PinScreen
+from helpdesk_pin_unlock.screens.outcome import outcome_text
+
+if TYPE_CHECKING:
+    from helpdesk.extension import WorkflowContext
+    from helpdesk.secret import Secret
+    from helpdesk_pin_unlock.service import Outcome
+
+
+class ChangePinScreen(PinScreen):
+    TITLE_MSGID = "Change PIN"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *PinScreen.BINDINGS,
+        Binding("f9", "start_pad", "Start on the PIN pad", priority=True),
+    ]
+
+    def __init__(self, context: WorkflowContext) -> None:
+        super().__init__(context)
+        self.old_pin: Secret | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.header()
+        with ContentSwitcher(initial="wait"):
+            yield Static(_("Reading the token…"), id="wait")
+            with Vertical(id="old"):
+                yield Static(_("Step 1/2 – the holder types the current PIN"), classes="step-title")
+                yield PinInput(placeholder=_("Current PIN"), id="old-pin")
+            with Vertical(id="new"):
+                yield Static(_("Step 2/2 – the holder types a new PIN, twice"), classes="step-title")
+                yield Static("", id="policy")
+                yield PinInput(placeholder=_("New PIN"), id="new-pin")
+                yield PinInput(placeholder=_("New PIN again"), id="new-pin-again")
+            with Vertical(id="pad"):
+                yield Static(_("PIN pad reader: no PIN is typed on this screen."), classes="step-title")
+                yield Static(_("Press F9 to start, then the holder types the current PIN and the new PIN "
+                               "(twice) on the reader's keypad."))
+            yield Static(_("Working on the token… do not pull it out."), id="working")
+            yield Static("", id="result")
+        yield from self.footer()
+
+    def keys_text(self) -> str:
+        parts = [_("Esc: close"), _("F5: read the token again")]
+        if self.current_step == "pad":
+            parts.append(_("F9: start on the PIN pad"))
+        return " · ".join(parts)
+
+    def token_ready(self) -> None:
+        assert self.token is not None
+        if self.busy or self.finished:
+            return
+        if self.token.flags.user_pin_locked:
+            self.step("result")
+            self.say(_("The user PIN is locked: use PIN recovery (unlock) with the SO PIN."), "error")
+        elif self.token.flags.protected_authentication_path:
+            self.step("pad")
+        elif self.current_step in ("wait", "result"):
+            self.clear_inputs("old-pin", "new-pin", "new-pin-again")
+            self.step("old", "old-pin")
+            if self.token.flags.user_pin_state in ("count_low", "final_try"):
+                self.say(_("Careful: the user PIN was entered wrongly before; few tries are left."), "warning")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.busy:
+            return
+        if event.input.id == "old-pin":
+            if not event.input.value:
+                self.say(_("Type the current PIN."), "error")
+                return
+            self.old_pin = self.take("old-pin")
+            self.show_new_pin()
+        elif event.input.id == "new-pin":
+            self.query_one("#new-pin-again", Input).focus()
+        elif event.input.id == "new-pin-again":
+            self.submit_new_pin()
+
+    def show_new_pin(self) -> None:
+        assert self.token is not None
+        try:
+            policy = self.service.policy(self.token)
+        except HelpdeskError as exc:
+            self.say_error(exc)
+            return
+        self.query_one("#policy", Static).update(_("New PIN: {rules}").format(rules=policy.describe()))
+        self.step("new", "new-pin")
+        self.say("")
+
+    def submit_new_pin(self) -> None:
+        assert self.token is not None
+        new_pin, again = self.take("new-pin"), self.take("new-pin-again")
+        try:
+            check_new_pin(self.service.policy(self.token), new_pin, again)
+            if self.old_pin is not None and new_pin == self.old_pin:
+                raise PinPolicyError("The new PIN must differ from the old one.")
+        except PinPolicyError as exc:
+            new_pin.wipe()
+            again.wipe()
+            self.say(exc.localized(), "error")
+            self.query_one("#new-pin", Input).focus()
+            return
+        self.start(self.old_pin, new_pin, again)
+
+    def action_start_pad(self) -> None:
+        if self.current_step == "pad" and not self.busy:
+            self.say(_("Type the PINs on the reader's keypad now."), "warning")
+            self.start(None, None, None)
+
+    def start(self, old_pin: Secret | None, new_pin: Secret | None, again: Secret | None) -> None:
+        assert self.token is not None
+        self.busy = True
+        self.step("working")
+        self.run_job("change", self.service.change, self.token, self.holder, old_pin, new_pin, again)
+
+    def done_change(self, outcome: Outcome) -> None:
+        self.busy = False
+        self.wipe()
+        self.old_pin = None
+        if outcome.token is not None:
+            self.token = outcome.token
+            self.show_token()
+        text, severity = outcome_text(outcome)
+        self.finished = outcome.ok
+        if outcome.outcome in ("pin_incorrect", "pin_rejected") and outcome.token is not None:
+            self.step("result")
+            self.token_ready()
+        else:
+            self.step("result")
+        self.say(text, severity)
+
+    def failed(self, name: str, error: BaseException) -> None:
+        if name == "change":
+            self.wipe()
+            self.old_pin = None
+            self.step("result")
+        super().failed(name, error)

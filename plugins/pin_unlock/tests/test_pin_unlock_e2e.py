@@ -1,0 +1,106 @@
+"""End to end in the real kiosk app (make_app): log in, a token in a real reader
+(pcscd + a virtual card standing for a SoftHSM2 token), open the unlock workflow by its
+key from the home screen, unlock by keyboard, and a token pulled mid-unlock through the
+real PC/SC chain, reported honestly when it comes back."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from helpdesk_pin_unlock import records
+from helpdesk_pin_unlock.screens.unlock import UnlockScreen
+from pin_unlock_kit import HOLDER_ID
+
+from helpdesk.screens.home import HomeScreen
+from helpdesk.secret import Secret
+from helpdesk.testing.ca import person_subject
+from helpdesk.testing.fixtures_e2e import log_in, wait_until
+from helpdesk.testing.fixtures_store import make_units
+from helpdesk.tokens.pcsc import ReaderMonitor
+from helpdesk.tokens.pkcs11 import InjectedFault
+
+pytestmark = pytest.mark.pcsc
+
+
+class PauseAtSoLogin(InjectedFault):
+    """FAULT INJECTION used as a pause point just before the real SO log-in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reached, self.go = threading.Event(), threading.Event()
+
+    @property  # type: ignore[override]
+    def so_login_error(self) -> None:
+        self.reached.set()
+        assert self.go.wait(15)
+        return None
+
+    @so_login_error.setter
+    def so_login_error(self, value: Any) -> None:
+        pass
+
+
+def message(app: Any) -> str:
+    return str(app.screen.query_one("#message").render())
+
+
+async def test_unlock_in_the_real_kiosk(kiosk_app: Any, make_operator: Any, kiosk_store: Any, softhsm: Any,
+                                        test_ca: Any, token_worker: Any, token_in_reader: Any,
+                                        pin_plugin: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = softhsm.create_token(pin="246810", so_pin="13579135", inserted=False)
+    softhsm.add_identity(token, test_ca, subject=person_subject(name="Nguyễn Thị Ánh Tuyết"))
+    kiosk_store.units.add_many(make_units(), "test")
+    kiosk_store.subscribers.add({"id": "sb-tuyet", "full_name": "Nguyễn Thị Ánh Tuyết", "unit_id": "p-tanan",
+                                 "national_id": HOLDER_ID, "token_serial": token.serial}, "test")
+    make_operator("lan", "Trần Thị Lan", "operator")
+    removal_seen = threading.Event()
+    note_removed = token_worker.note_card_removed
+
+    def spy(reader: str) -> None:  # observe the real call; it still does its work
+        note_removed(reader)
+        removal_seen.set()
+
+    monkeypatch.setattr(token_worker, "note_card_removed", spy)
+    app = kiosk_app(worker=token_worker, monitor=ReaderMonitor)
+    async with app.run_test(size=(120, 46)) as pilot:
+        await log_in(pilot)
+        await wait_until(pilot, lambda: app.readers, what="pcscd's readers")
+        pair = token_in_reader(token)
+        await wait_until(pilot, lambda: app.current_token is not None, timeout=15, what="the token")
+
+        # First attempt: the token is pulled just before the SO log-in (a pause point
+        # injected at the worker boundary); the removal travels the real PC/SC chain.
+        pause = PauseAtSoLogin()
+        token_worker.inject_fault(token.serial, pause).result(5)
+        await pilot.press("f2")  # the first free key: the unlock workflow
+        await wait_until(pilot, lambda: isinstance(app.screen, UnlockScreen)
+                         and app.screen.current_step == "identity", what="the unlock screen")
+        screen = app.screen
+        assert "Nguyễn Thị Ánh Tuyết · UBND phường Tân An" in str(screen.query_one("#panel").render())
+        await pilot.press(*HOLDER_ID, "enter")
+        await wait_until(pilot, lambda: screen.current_step == "so")
+        await pilot.press(*"13579135", "enter", *"582039", "enter", *"582039", "enter")
+        await wait_until(pilot, pause.reached.is_set, what="the SO log-in")
+        pair.remove()
+        # The tracker tells the worker at once (the rescan waits behind the paused job).
+        await wait_until(pilot, removal_seen.is_set, timeout=15, what="PC/SC's removal event")
+        pause.go.set()
+        await wait_until(pilot, lambda: "rút ra khi đang thực hiện" in message(app), timeout=15)
+        await wait_until(pilot, lambda: app.current_token is None, timeout=15, what="the token to leave")
+        token_worker.inject_fault(token.serial, None).result(5)
+
+        pair.insert()
+        await wait_until(pilot, lambda: app.current_token is not None, timeout=15, what="the token back")
+        await wait_until(pilot, lambda: screen.current_step == "so", timeout=15, what="re-read on reinsertion")
+        assert "Mã PIN người dùng: bình thường" in str(screen.query_one("#panel").render())
+
+        # Second attempt, all by keyboard.
+        await pilot.press(*"13579135", "enter", *"582039", "enter", *"582039", "enter")
+        await wait_until(pilot, lambda: "Đã mở khóa thiết bị" in message(app), timeout=15, what="the unlock")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), what="home again")
+    outcomes = [(r.payload["outcome"], r.operator) for r in kiosk_store.records(records.ATTEMPT)]
+    assert outcomes == [("token_removed", "lan"), ("success", "lan")]
+    token_worker.verify_pin(token.serial, Secret("582039")).result(10)
