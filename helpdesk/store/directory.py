@@ -51,10 +51,11 @@ __all__ = [  # row types re-exported for callers of the tables
 ]
 
 
-def _refuse(what: str, problems: list[str]) -> InvalidData:
+def _refuse(problems: list[str]) -> InvalidData:
+    """Problems are English, per field (``row 3: phone: …``): shown as details."""
     return InvalidData(
-        "{count} {what} refused, nothing was saved. First problem: {first}",
-        problems=problems, count=len(problems), what=what, first=problems[0],
+        "Refused, nothing was saved ({count} problems). First: {first}",
+        problems=problems, count=len(problems), first=problems[0],
     )
 
 
@@ -216,7 +217,7 @@ class Subscribers:
                 if len(problems) >= MAX_PROBLEMS:
                     break
         if problems:
-            raise _refuse("rows", problems)
+            raise _refuse(problems)
         if not cleaned:
             return _Saved([])
         with self._host.locked():
@@ -296,7 +297,7 @@ class Subscribers:
             if len(problems) >= MAX_PROBLEMS:
                 break
         if problems:
-            raise _refuse("rows", problems)
+            raise _refuse(problems)
 
     def update(self, subscriber_id: str, changes: Mapping[str, Any], operator: str) -> Subscriber:
         """Change some fields of one subscriber (e.g. a new token serial after re-issue)."""
@@ -310,7 +311,7 @@ class Subscribers:
             try:
                 row = clean_subscriber({**old, **changes})
             except RowProblems as bad:
-                raise _refuse("fields", bad.problems) from None
+                raise _refuse(bad.problems) from None
             self._check_new([row], replacing=subscriber_id)
             shard_no, doc_id = self._where[subscriber_id]
             with self._host.transaction() as tx:
@@ -390,7 +391,7 @@ class Units:
             if len(batch) != len(cleaned):
                 problems.append("the same unit id appears twice")
             if problems:
-                raise _refuse("rows", problems)
+                raise _refuse(problems)
             with self._host.transaction() as tx:
                 doc_ids = self._file.table.insert_multiple(cleaned)
                 self._host.log.append(
@@ -417,7 +418,7 @@ class Units:
             try:
                 row = clean_unit({**old, **changes})
             except RowProblems as bad:
-                raise _refuse("fields", bad.problems) from None
+                raise _refuse(bad.problems) from None
             parent = row["parent_id"]
             while parent:  # walk up: the new parent must not sit below this unit
                 if parent == unit_id:

@@ -34,9 +34,14 @@ def _open_store() -> tuple[Settings, Store]:
 @unlock_requests.command("list")
 def list_requests() -> None:
     """Open requests, by unit."""
+    from helpdesk.store import NotFound
     from helpdesk_pin_unlock.requests import NO_UNIT, open_requests
 
-    _settings, store = _open_store()
+    try:
+        _settings, store = _open_store()
+    except NotFound:  # no record store yet: nothing was ever requested
+        click.echo(_("No open unlock requests."))
+        return
     with store:
         found = open_requests(store)
         units = {r.unit_id: store.units.get(r.unit_id) for r in found if r.unit_id != NO_UNIT}

@@ -97,6 +97,14 @@ async def test_unlock_in_the_real_kiosk(kiosk_app: Any, make_operator: Any, kios
         assert "Mã PIN người dùng: bình thường" in str(screen.query_one("#panel").render())
 
         # Second attempt, all by keyboard.
+        import asyncio, sys, time, traceback, threading as th
+        c0, w0 = time.process_time(), time.monotonic()
+        await asyncio.sleep(1.0)
+        with open('/tmp/explore/stacks.txt','w') as f:
+            f.write(f"cpu {time.process_time()-c0} wall {time.monotonic()-w0}\n")
+            names = {t.ident: t.name for t in th.enumerate()}
+            for ident, frame in sys._current_frames().items():
+                f.write(f"--- {names.get(ident)}\n" + "".join(traceback.format_stack(frame)[-6:]))
         await pilot.press(*"13579135", "enter", *"582039", "enter", *"582039", "enter")
         await wait_until(pilot, lambda: "Đã mở khóa thiết bị" in message(app), timeout=15, what="the unlock")
         await pilot.press("escape")

@@ -306,6 +306,7 @@ async def test_token_pulled_mid_unlock_then_reinserted_is_reported_honestly(desk
         plugins.notify_token_inserted(worker.identify(desk.token.serial).result(10))
         await settle(pilot)
         assert "Mã PIN người dùng: bình thường" in texts(app)
+        assert "Lần thực hiện bị gián đoạn chưa hoàn tất" in message(app)
         assert app.screen.current_step == "so"  # ready to try again, identity kept
     record = attempts(desk)[-1]
     assert record.payload["outcome"] == "token_removed" and record.payload["state_after"] is None
