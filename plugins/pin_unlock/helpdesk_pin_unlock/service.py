@@ -68,9 +68,10 @@ def classify(exc: HelpdeskError) -> str:
 
 
 class PinService:
-    def __init__(self, ctx: WorkflowContext, timeout: float = TOKEN_TIMEOUT) -> None:
+    def __init__(self, ctx: WorkflowContext, timeout: float = TOKEN_TIMEOUT,
+                 config: UnlockSettings | None = None) -> None:
         self.ctx = ctx
-        self.config: UnlockSettings = unlock_settings(ctx.settings)
+        self.config: UnlockSettings = config or unlock_settings(ctx.settings)  # ConfigError if bad
         self.timeout = timeout
 
     # ---- reading (no PIN, no try spent) ------------------------------------------

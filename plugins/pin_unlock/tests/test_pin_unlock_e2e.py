@@ -68,7 +68,7 @@ async def test_unlock_in_the_real_kiosk(kiosk_app: Any, make_operator: Any, kios
         await log_in(pilot)
         await wait_until(pilot, lambda: app.readers, what="pcscd's readers")
         pair = token_in_reader(token)
-        await wait_until(pilot, lambda: app.current_token is not None, timeout=15, what="the token")
+        await wait_until(pilot, lambda: app.current_token is not None, timeout=30, what="the token")
 
         # First attempt: the token is pulled just before the SO log-in (a pause point
         # injected at the worker boundary); the removal travels the real PC/SC chain.
@@ -85,28 +85,20 @@ async def test_unlock_in_the_real_kiosk(kiosk_app: Any, make_operator: Any, kios
         await wait_until(pilot, pause.reached.is_set, what="the SO log-in")
         pair.remove()
         # The tracker tells the worker at once (the rescan waits behind the paused job).
-        await wait_until(pilot, removal_seen.is_set, timeout=15, what="PC/SC's removal event")
+        await wait_until(pilot, removal_seen.is_set, timeout=30, what="PC/SC's removal event")
         pause.go.set()
-        await wait_until(pilot, lambda: "rút ra khi đang thực hiện" in message(app), timeout=15)
-        await wait_until(pilot, lambda: app.current_token is None, timeout=15, what="the token to leave")
+        await wait_until(pilot, lambda: "rút ra khi đang thực hiện" in message(app), timeout=30)
+        await wait_until(pilot, lambda: app.current_token is None, timeout=30, what="the token to leave")
         token_worker.inject_fault(token.serial, None).result(5)
 
         pair.insert()
-        await wait_until(pilot, lambda: app.current_token is not None, timeout=15, what="the token back")
-        await wait_until(pilot, lambda: screen.current_step == "so", timeout=15, what="re-read on reinsertion")
+        await wait_until(pilot, lambda: app.current_token is not None, timeout=30, what="the token back")
+        await wait_until(pilot, lambda: screen.current_step == "so", timeout=30, what="re-read on reinsertion")
         assert "Mã PIN người dùng: bình thường" in str(screen.query_one("#panel").render())
 
         # Second attempt, all by keyboard.
-        import asyncio, sys, time, traceback, threading as th
-        c0, w0 = time.process_time(), time.monotonic()
-        await asyncio.sleep(1.0)
-        with open('/tmp/explore/stacks.txt','w') as f:
-            f.write(f"cpu {time.process_time()-c0} wall {time.monotonic()-w0}\n")
-            names = {t.ident: t.name for t in th.enumerate()}
-            for ident, frame in sys._current_frames().items():
-                f.write(f"--- {names.get(ident)}\n" + "".join(traceback.format_stack(frame)[-6:]))
         await pilot.press(*"13579135", "enter", *"582039", "enter", *"582039", "enter")
-        await wait_until(pilot, lambda: "Đã mở khóa thiết bị" in message(app), timeout=15, what="the unlock")
+        await wait_until(pilot, lambda: "Đã mở khóa thiết bị" in message(app), timeout=30, what="the unlock")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), what="home again")
     outcomes = [(r.payload["outcome"], r.operator) for r in kiosk_store.records(records.ATTEMPT)]

@@ -183,14 +183,12 @@ async def test_fault_injection_so_pin_locked_offers_request_list_and_renewal(des
 
 
 async def test_so_pin_not_held_at_this_desk(desk: Desk, settings_text: Any) -> None:
-    settings_text('[pin_unlock]\nso_pin_held = ["SafeNet*"]\n')
-    from helpdesk.config import load_settings
-    from helpdesk.kiosk import open_kiosk
+    from dataclasses import replace
 
-    ctx = desk.context()
-    ctx = type(ctx)(token=ctx.token, settings=load_settings(), store=ctx.store, worker=ctx.worker,
-                    operator=ctx.operator, forms=ctx.forms)
-    assert open_kiosk  # the same wiring; only the settings differ
+    from helpdesk.config import load_settings
+
+    settings_text('[pin_unlock]\nso_pin_held = ["SafeNet*"]\n')
+    ctx = replace(desk.context(), settings=load_settings())
     app = HostApp(lambda: unlock_screen(ctx))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -341,3 +339,33 @@ async def test_fault_injection_locked_user_pin_change_screen_sends_to_unlock(des
         await settle(pilot)
         assert "khôi phục mật khẩu" in message(app)
         assert not [w for w in app.screen.query(Input) if w.display and w.region.area]
+
+
+async def test_fault_injection_pin_pad_final_try_needs_the_confirmation_too(desk: Desk) -> None:
+    desk.kiosk.worker.inject_fault(desk.token.serial, InjectedFault(
+        flags={"protected_authentication_path": True, "so_pin_final_try": True})).result(5)
+    app = HostApp(lambda: unlock_screen(desk.context()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await enter(pilot, HOLDER_ID)
+        assert app.screen.current_step == "pad" and focused_id(app) == "pad-confirm"
+        await type_in(pilot, "", "f9")
+        assert "Gõ đúng XAC NHAN" in message(app)
+        assert attempts(desk) == []  # nothing tried
+        await enter(pilot, "XAC NHAN")  # Enter in the field starts it too
+    record = attempts(desk)[-1]
+    assert record.payload["pin_pad"] is True and record.payload["final_try_confirmed"] is True
+
+
+async def test_broken_settings_are_shown_and_nothing_is_tried(desk: Desk, settings_text: Any) -> None:
+    from dataclasses import replace
+
+    from helpdesk.config import load_settings
+
+    settings_text("[pin_unlock]\npin_min_length = 30\npin_max_length = 8\n")
+    ctx = replace(desk.context(), settings=load_settings())
+    app = HostApp(lambda: unlock_screen(ctx))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "pin_min_length lớn hơn pin_max_length" in message(app)
+        assert app.screen.current_step == "wait"

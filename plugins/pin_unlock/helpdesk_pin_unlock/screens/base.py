@@ -20,12 +20,13 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input, Static
 from textual.worker import Worker, WorkerState
 
-from helpdesk.errors import HelpdeskError
+from helpdesk.errors import ConfigError, HelpdeskError
 from helpdesk.i18n import gettext as _
 from helpdesk.secret import Secret
 from helpdesk_pin_unlock import live
 from helpdesk_pin_unlock.screens.panel import TokenPanel
 from helpdesk_pin_unlock.service import PinService
+from helpdesk_pin_unlock.settings import UnlockSettings
 from helpdesk_pin_unlock.state import Holder
 
 if TYPE_CHECKING:
@@ -85,7 +86,12 @@ class PinScreen(Screen[None]):
         self.ctx = context
         self.token: TokenInfo | None = context.token
         self.holder = Holder(None, None)
-        self.service = PinService(context)
+        self.config_error: ConfigError | None = None
+        try:
+            self.service = PinService(context)
+        except ConfigError as exc:  # shown on the screen; nothing is tried on the token
+            self.config_error = exc
+            self.service = PinService(context, config=UnlockSettings())
         self._secrets: list[Secret] = []
         self.busy = False
         self.finished = False  # the attempt succeeded (or the token went to the request list)
@@ -165,7 +171,9 @@ class PinScreen(Screen[None]):
     def on_mount(self) -> None:
         live.listen(self)
         self.update_keys()
-        if self.token is None:
+        if self.config_error is not None:
+            self.say_error(self.config_error)
+        elif self.token is None:
             self.query_one(TokenPanel).show_text(_("Insert the token."))
         else:
             self.action_reread()
