@@ -92,8 +92,11 @@ class Unlocked(Message):
 
 
 @dataclass
-class RecordSaved(Message):
-    """A record was committed (posted from the committing thread by the store listener)."""
+class RecordSaved(Message, bubble=False):
+    """A record was committed (posted from the committing thread by the store listener).
+
+    Not bubbling: the app forwards it to the home screen, which must not send it back.
+    """
 
     record: Record
 
