@@ -23,11 +23,19 @@ from pathlib import Path
 DEMO_ATR = "3B8F8001804F0CA0000003060300030000000068"
 DEMO_PIN = "123456"
 DEMO_SO_PIN = "12345678"
+DEMO_OPERATOR = ("admin", "Quản trị viên (bản demo)", "demo-2026")  # id, name, password
 
-SETTINGS = f"""# Demo kiosk settings (created by `make demo`).
+#: A small roster (Mẫu 01 columns) whose first row holds the demo token.
+DEMO_ROSTER = """Họ và tên,Ngày sinh,Chức vụ,Đơn vị,Số định danh cá nhân,Email công vụ,Điện thoại,Loại chứng thư,Số hiệu thiết bị,Số hiệu chứng thư
+Nguyễn Thị Ánh Tuyết,12/03/1986,Chuyên viên,Sở Nội vụ thành phố Cần Thơ,092186001234,tuyetnta@cantho.gov.vn,0907123456,cá nhân,{serial},1001
+Trần Văn Bình,02/09/1979,Trưởng phòng,UBND quận Ninh Kiều,092079004321,binhtv@cantho.gov.vn,0918234567,cá nhân,,
+Lê Thị Hồng,25/12/1990,Kế toán trưởng,Trung tâm Lưu trữ lịch sử,092190007788,honglt@cantho.gov.vn,0939345678,cá nhân,,
+"""
+
+SETTINGS = """# Demo kiosk settings (created by `make demo`).
 kiosk_id = "demo-kiosk"
 language = "vi"
-printer = ""
+printer = "{printer}"
 idle_lock_minutes = 10
 
 [organisation]
@@ -39,7 +47,7 @@ place = "Cần Thơ"
 [[modules]]
 name = "softhsm"
 path = "/usr/lib/softhsm/libsofthsm2.so"
-atrs = ["{DEMO_ATR}"]
+atrs = ["{atr}"]
 reinit_on_change = true
 """
 
@@ -53,7 +61,8 @@ def prepare(root: Path) -> dict[str, str]:
     home.mkdir(parents=True, exist_ok=True)
     settings = home / "helpdesk.toml"
     if not settings.exists():
-        settings.write_text(SETTINGS, encoding="utf-8")
+        printer = ensure_printer(root)
+        settings.write_text(SETTINGS.format(printer=printer, atr=DEMO_ATR), encoding="utf-8")
     store = SoftHSMStore(root / "softhsm")
     env = {"SOFTHSM2_CONF": str(store.conf), "HELPDESK_HOME": str(home)}
     marker = root / "token.json"
@@ -64,7 +73,62 @@ def prepare(root: Path) -> dict[str, str]:
         store.add_identity(token, ca, subject=person_subject(), key_id="01")
         (root / "demo-ca.pem").write_bytes(ca.pem())
         marker.write_text(json.dumps({"serial": token.serial, "label": token.label}), encoding="utf-8")
+    _seed_store(home, json.loads(marker.read_text(encoding="utf-8"))["serial"])
     return env
+
+
+def _seed_store(home: Path, serial: str) -> None:
+    """First run only: an admin account and the demo roster (if the handover plugin is here)."""
+    os.environ["HELPDESK_HOME"] = str(home)
+    from helpdesk.config import load_settings
+    from helpdesk.operators.accounts import OperatorBook
+    from helpdesk.secret import Secret
+    from helpdesk.store import open_store
+
+    settings = load_settings()
+    book = OperatorBook(settings.data_dir)
+    if book.all():
+        return
+    store = open_store(settings.data_dir, settings.kiosk_id)
+    try:
+        operator_id, name, password = DEMO_OPERATOR
+        book.add(store, operator_id, name, "admin", by="demo-setup", password=Secret(password))
+        try:
+            from helpdesk_handover.roster import import_roster
+        except ImportError:
+            return
+        roster = home / "demo-roster.csv"
+        roster.write_text(DEMO_ROSTER.format(serial=serial), encoding="utf-8")
+        import_roster(store, roster, operator_id)
+    finally:
+        store.close()
+
+
+DEMO_PRINTER = "HelpdeskDemo"
+
+
+def ensure_printer(root: Path) -> str:
+    """A cups-pdf queue whose "paper" lands in ``root/printed``; "" when CUPS is absent."""
+    from helpdesk.testing.cups import CupsUnavailable, PdfPrinter, scheduler_running
+
+    try:
+        if not scheduler_running():
+            subprocess.run(["cupsd"], check=True, capture_output=True)
+            deadline = time.monotonic() + 10
+            while not scheduler_running() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        PdfPrinter(DEMO_PRINTER, root / "printed").create(root)
+    except (CupsUnavailable, OSError, subprocess.CalledProcessError):
+        return ""
+    return DEMO_PRINTER
+
+
+def ensure_cupsd() -> None:
+    """Start cupsd for the demo printer if it is configured but the scheduler is down."""
+    from helpdesk.testing.cups import scheduler_running
+
+    if not scheduler_running():
+        subprocess.run(["cupsd"], check=False, capture_output=True)
 
 
 def ensure_pcscd() -> None:
@@ -101,6 +165,7 @@ def main(argv: list[str]) -> None:
             print(f"export {key}={value}")
     elif command == "pcscd":
         ensure_pcscd()
+        ensure_cupsd()
     elif command == "card":
         hold_card()
     else:

@@ -72,7 +72,10 @@ def _load(language: str) -> dict[str, str]:
         folder = base / language / "LC_MESSAGES"
         if folder.is_dir():
             for po in sorted(folder.glob("*.po")):
-                catalog.update(parse_po(po.read_text(encoding="utf-8")))
+                for msgid, text in parse_po(po.read_text(encoding="utf-8")).items():
+                    # First wins: the core's catalog is read first, so a plugin cannot
+                    # change how a core message reads (or make it depend on load order).
+                    catalog.setdefault(msgid, text)
     return catalog
 
 

@@ -13,7 +13,7 @@ card_pid=$!
 trap 'kill $card_pid 2>/dev/null || true; wait $card_pid 2>/dev/null || true' EXIT
 sleep 0.5
 
-echo "Demo: HELPDESK_HOME=$HELPDESK_HOME — token PIN 123456, SO PIN 12345678 (demo only)."
+echo "Demo: HELPDESK_HOME=$HELPDESK_HOME — log in as admin / demo-2026; token PIN 123456, SO PIN 12345678 (demo only)."
 if [ -t 0 ] && [ -t 1 ]; then
   .venv/bin/helpdesk
 else

@@ -17,12 +17,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Checkbox, Footer, Input, Static
+from textual.widgets import Checkbox, Input, Static
 
 from helpdesk.errors import HelpdeskError, TokenError, TokenNotFound, TokenRemoved
 from helpdesk.extension import WorkflowContext
 from helpdesk.i18n import _
 from helpdesk.tokens.model import TokenInfo
+from helpdesk.widgets.footer import LocalizedFooter
 from helpdesk_handover import service
 from helpdesk_handover.checks import Assessment, assess
 from helpdesk_handover.record import (
@@ -98,7 +99,7 @@ class HandoverScreen(WorkflowScreen):
                             id="override_reason")
             yield Static("", id="batch")
             yield Static("", id="status")
-        yield Footer()
+        yield LocalizedFooter()
 
     def on_mount(self) -> None:
         self._seen = set(getattr(self.app, "tokens", None) or ())

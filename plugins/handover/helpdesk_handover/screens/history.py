@@ -10,11 +10,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from helpdesk.extension import WorkflowContext
 from helpdesk.i18n import _
 from helpdesk.store import Record
+from helpdesk.widgets.footer import LocalizedFooter
 from helpdesk_handover import service
 from helpdesk_handover.cli import _date
 from helpdesk_handover.export import export_xlsx
@@ -51,7 +52,7 @@ class HistoryScreen(WorkflowScreen):
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
             yield Input(placeholder=_("Reason for voiding the selected handover (then F8)"), id="void_reason")
             yield Static("", id="status")
-        yield Footer()
+        yield LocalizedFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#table", DataTable)

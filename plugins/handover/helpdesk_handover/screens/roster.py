@@ -9,9 +9,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Checkbox, Footer, Input, Static
+from textual.widgets import Checkbox, Input, Static
 
 from helpdesk.i18n import _
+from helpdesk.widgets.footer import LocalizedFooter
 from helpdesk_handover.columns import parse_mapping
 from helpdesk_handover.roster import RosterRefused, RosterReport, import_roster, read_roster
 from helpdesk_handover.screens.common import WorkflowScreen
@@ -35,7 +36,7 @@ class RosterScreen(WorkflowScreen):
             yield Checkbox(_("Import the valid rows and skip the bad ones"), id="skip_invalid")
             yield Static("", id="status")
             yield Static("", id="report")
-        yield Footer()
+        yield LocalizedFooter()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
