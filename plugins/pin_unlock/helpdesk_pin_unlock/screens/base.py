@@ -104,6 +104,19 @@ class PinScreen(Screen[None]):
     def footer(self) -> list[Any]:
         return [Static("", id="message"), Static("", id="keys")]
 
+    def ask_new_pin(self) -> bool:
+        """Show the new-PIN step with the token's PIN rules; False if they cannot be read."""
+        assert self.token is not None
+        try:
+            policy = self.service.policy(self.token)
+        except HelpdeskError as exc:
+            self.say_error(exc)
+            return False
+        self.query_one("#policy", Static).update(_("New PIN: {rules}").format(rules=policy.describe()))
+        self.clear_inputs("new-pin", "new-pin-again")
+        self.step("new", "new-pin")
+        return True
+
     def step(self, name: str, focus: str | None = None) -> None:
         self.query_one(ContentSwitcher).current = name
         self.update_keys()

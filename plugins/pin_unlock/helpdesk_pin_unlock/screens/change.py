@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Input, Static
 
-from helpdesk.errors import HelpdeskError, PinPolicyError
+from helpdesk.errors import PinPolicyError
 from helpdesk.i18n import gettext as _
 from helpdesk_pin_unlock.policy import check_new_pin
 from helpdesk_pin_unlock.screens.base import PinInput, PinScreen
@@ -89,15 +89,8 @@ class ChangePinScreen(PinScreen):
             self.submit_new_pin()
 
     def show_new_pin(self) -> None:
-        assert self.token is not None
-        try:
-            policy = self.service.policy(self.token)
-        except HelpdeskError as exc:
-            self.say_error(exc)
-            return
-        self.query_one("#policy", Static).update(_("New PIN: {rules}").format(rules=policy.describe()))
-        self.step("new", "new-pin")
-        self.say("")
+        if self.ask_new_pin():
+            self.say("")
 
     def submit_new_pin(self) -> None:
         assert self.token is not None

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Input, Static
 
-from helpdesk.errors import HelpdeskError, PinPolicyError
+from helpdesk.errors import PinPolicyError
 from helpdesk.i18n import gettext as _
 from helpdesk_pin_unlock import guard
 from helpdesk_pin_unlock.errors import IdentityError
@@ -234,16 +234,8 @@ class UnlockScreen(PinScreen):
         self.show_new_pin()
 
     def show_new_pin(self) -> None:
-        assert self.token is not None
-        try:
-            policy = self.service.policy(self.token)
-        except HelpdeskError as exc:
-            self.say_error(exc)
-            return
-        self.query_one("#policy", Static).update(_("New PIN: {rules}").format(rules=policy.describe()))
-        self.clear_inputs("new-pin", "new-pin-again")
-        self.step("new", "new-pin")
-        self.say(_("Hand the keyboard to the holder."), "info")
+        if self.ask_new_pin():
+            self.say(_("Hand the keyboard to the holder."), "info")
 
     def submit_new_pin(self) -> None:
         assert self.token is not None and self.identity is not None
