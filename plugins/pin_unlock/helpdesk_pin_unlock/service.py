@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from helpdesk import errors
 from helpdesk.errors import HelpdeskError
-from helpdesk_pin_unlock import guard, pinpad, records
+from helpdesk.tokens.pkcs11 import PIN_PAD
+from helpdesk_pin_unlock import guard, records
 from helpdesk_pin_unlock.errors import IdentityError, UnlockRefused
 from helpdesk_pin_unlock.identity import IdentityCheck, admin_override, check_national_id
 from helpdesk_pin_unlock.policy import PinPolicy, check_new_pin, policy_for
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from helpdesk.tokens.model import TokenInfo
 
 TOKEN_TIMEOUT = 60.0
+
+
+PAD_TIMEOUT = 180.0  # seconds: people type slowly on a reader, several times
 
 
 @dataclass
@@ -138,7 +142,8 @@ class PinService:
         error: HelpdeskError | None = None
         try:
             if pad:
-                pinpad.unlock(self.ctx.worker, before)
+                # The SO PIN, the new PIN and the proving log-in are typed on the reader.
+                self._wait(self.ctx.worker.unlock(before.serial, PIN_PAD, PIN_PAD), PAD_TIMEOUT)
             else:
                 assert so_pin is not None and new_pin is not None
                 self._wait(self.ctx.worker.unlock(before.serial, so_pin, new_pin))
@@ -176,7 +181,7 @@ class PinService:
         error: HelpdeskError | None = None
         try:
             if pad:
-                pinpad.change(self.ctx.worker, before)
+                self._wait(self.ctx.worker.change_pin(before.serial, PIN_PAD, PIN_PAD), PAD_TIMEOUT)
             else:
                 assert old_pin is not None and new_pin is not None
                 self._wait(self.ctx.worker.change_pin(before.serial, old_pin, new_pin))

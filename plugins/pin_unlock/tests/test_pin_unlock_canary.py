@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpdesk_pin_unlock import pinpad
 from helpdesk_pin_unlock.plugin import change_screen, unlock_screen
 from pin_unlock_kit import HOLDER_ID, HostApp, make_desk
 from textual.pilot import Pilot
@@ -129,11 +128,8 @@ async def test_pin_canary_never_found(kiosk: Any, softhsm: Any, test_ca: Any, he
     worker.change_pin(serial, Secret(pins["new_2"]), Secret(pins["new_3"])).result(10)
     worker.unlock(serial, Secret(pins["so_pin"]), Secret(pins["new_4"])).result(10)
     worker.run_in_session(serial, lambda s: len(list(s.get_objects())), pin=Secret(pins["new_4"])).result(10)
-    path = pinpad.library_path(worker, desk.info())
-    worker.run_in_session(serial, pinpad.unlock_job(path, (Secret(pins["so_pin"]), Secret(pins["new_5"]))),
-                          rw=True).result(10)
-    worker.run_in_session(serial, pinpad.change_job(path, (Secret(pins["new_5"]), Secret(pins["new_6"]))),
-                          rw=True).result(10)
+    worker.unlock(serial, Secret(pins["so_pin"]), Secret(pins["new_5"])).result(10)
+    worker.change_pin(serial, Secret(pins["new_5"]), Secret(pins["new_6"])).result(10)
     worker.verify_pin(serial, Secret(pins["new_6"])).result(10)
 
     # 4. The PIN-pad workflow (FAULT INJECTION of the flag): no PIN typed at all.
