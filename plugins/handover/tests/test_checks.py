@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-from conftest import OPERATOR, Issued, read_token
+from handover_kit import OPERATOR, Issued, read_token
 from helpdesk_handover.checks import assess
 from helpdesk_handover.record import Draft, Giver, commit_handovers
 

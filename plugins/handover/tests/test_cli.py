@@ -10,7 +10,7 @@ from pathlib import Path
 import helpdesk_handover.plugin
 import pytest
 from click.testing import CliRunner
-from conftest import OPERATOR, nfd, roster_row, sample_draft, write_csv
+from handover_kit import OPERATOR, nfd, roster_row, sample_draft, write_csv
 from helpdesk_handover.record import Giver, commit_handovers
 
 from helpdesk import plugins

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import OPERATOR, sample_draft
+from handover_kit import OPERATOR, sample_draft
 from helpdesk_handover.form import FORM_NAME, render, seal_for
 from helpdesk_handover.record import Giver, Recipient, commit_handovers
 from helpdesk_handover.service import produce

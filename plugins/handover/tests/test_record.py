@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import OPERATOR, sample_draft
+from handover_kit import OPERATOR, sample_draft
 from helpdesk_handover.record import (
     AlreadyHandedOver,
     Giver,
@@ -126,7 +126,7 @@ CHILD = textwrap.dedent("""
     from helpdesk.store import open_store
     import helpdesk_handover.plugin as plugin
     from helpdesk_handover.record import Giver, commit_handovers
-    from conftest import sample_draft
+    from handover_kit import sample_draft
     settings = load_settings()
     store = open_store(settings.data_dir, settings.kiosk_id)
     plugin.helpdesk_register_record_types(store.register_record_type)

@@ -6,7 +6,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import HEADERS, nfd, roster_row, write_csv, write_xlsx
+from handover_kit import HEADERS, nfd, roster_row, write_csv, write_xlsx
 from helpdesk_handover.columns import ColumnError, map_columns, parse_mapping
 from helpdesk_handover.roster import (
     MESSAGES,

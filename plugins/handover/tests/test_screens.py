@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ADMIN, OPERATOR, Issued, nfd, roster_row, wait_until, write_xlsx
+from handover_kit import ADMIN, OPERATOR, Issued, nfd, roster_row, wait_until, write_xlsx
 from helpdesk_handover.screens.handover import HandoverScreen
 from helpdesk_handover.screens.history import HistoryScreen
 from helpdesk_handover.screens.roster import RosterScreen

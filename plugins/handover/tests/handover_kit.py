@@ -1,0 +1,174 @@
+"""Fixtures for the handover plugin: a kiosk wired with the plugin, rosters, provisioned tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import unicodedata
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import helpdesk_handover.plugin
+import pytest
+from cryptography import x509
+
+from helpdesk.config import Settings, load_settings
+from helpdesk.extension import OperatorRef
+from helpdesk.kiosk import Kiosk, open_kiosk
+from helpdesk.testing.ca import TestCA, person_subject
+from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
+from helpdesk.tokens.model import TokenInfo
+from helpdesk.tokens.pkcs11 import TokenWorker
+
+OPERATOR = OperatorRef("op-binh", "Trần Văn Bình", "operator")
+ADMIN = OperatorRef("admin-hoa", "Lê Thị Hoa", "admin")
+
+HEADERS = ["STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Đơn vị", "Số định danh cá nhân (CCCD/CMND)",
+           "Email công vụ", "Điện thoại", "Loại chứng thư", "Số hiệu thiết bị", "Số hiệu chứng thư"]
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def roster_row(name: str, national_id: Any, unit: str = "Sở Nội vụ", token: str | None = None, *,
+               position: str = "Kế toán trưởng", email: str | None = None, cert: str | None = None,
+               birth: Any = "12/05/1980", kind: str = "Cá nhân", phone: Any = "0912345678") -> list[Any]:
+    return ["1", name, birth, position, unit, national_id, email or f"u{str(national_id)[-4:]}@cantho.gov.vn", phone,
+            kind, token, cert]
+
+
+def write_xlsx(path: Path, rows: list[list[Any]], headers: list[str] = HEADERS, title: bool = True) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    if title:  # offices put a title above the table
+        sheet.append([nfd("DANH SÁCH THUÊ BAO ĐỀ NGHỊ CẤP CHỨNG THƯ SỐ")])
+        sheet.append([])
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def write_csv(path: Path, rows: list[list[Any]], headers: list[str] = HEADERS, delimiter: str = ",",
+              bom: bool = False) -> Path:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if c is None else c for c in row])
+    path.write_bytes(("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8"))
+    return path
+
+
+@pytest.fixture
+def handover_plugin(register_plugin: Callable[..., str]) -> str:
+    return register_plugin(helpdesk_handover.plugin, "handover")
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture
+def kiosk(handover_plugin: str, settings: Settings, token_worker: TokenWorker) -> Iterator[Kiosk]:
+    opened = open_kiosk(settings, worker=token_worker)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@dataclasses.dataclass
+class Issued:
+    token: ProvisionedToken
+    cert: x509.Certificate
+
+    @property
+    def serial(self) -> str:
+        return self.token.serial
+
+    @property
+    def cert_serial(self) -> str:
+        return f"{self.cert.serial_number:X}"
+
+
+@pytest.fixture
+def issue(softhsm: SoftHSMStore, test_ca: TestCA) -> Callable[..., Issued]:
+    """``issue(name, national_id, unit_org=…, **add_identity kwargs)``: a token holding a certificate."""
+
+    def make(name: str = "Nguyễn Thị Ánh Tuyết", national_id: str = "092186001234",
+             organisation: str = "Sở Nội vụ thành phố Cần Thơ", inserted: bool = True,
+             not_before: datetime | None = None, not_after: datetime | None = None, **kwargs: Any) -> Issued:
+        token = softhsm.create_token(inserted=inserted)
+        subject = person_subject(name=name, organisation=organisation, uid=f"CCCD:{national_id}")
+        cert = softhsm.add_identity(token, test_ca, subject=subject, not_before=not_before, not_after=not_after,
+                                    key_index=kwargs.pop("key_index", 1), **kwargs)
+        return Issued(token, cert)
+
+    return make
+
+
+def read_token(kiosk: Kiosk, serial: str) -> TokenInfo:
+    return kiosk.worker.identify(serial).result(timeout=30)
+
+
+async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            status = getattr(pilot.app.screen, "status_text", "")
+            raise AssertionError(f"timed out waiting for the screen; status: {status!r}")
+        await pilot.pause(0.05)
+
+
+@pytest.fixture(autouse=True)
+def handover_catalog() -> None:
+    """The plugin's Vietnamese catalog, also for tests that do not build a kiosk."""
+    from helpdesk import i18n
+
+    i18n.add_catalog_dir(helpdesk_handover.plugin.LOCALE)
+
+
+def sample_token(serial: str = "0a1b2c3d4e5f6789", cn: str = "Nguyễn Thị Ánh Tuyết", cert_serial: str = "1001",
+                 days: int = 1000) -> TokenInfo:
+    """A token as the worker reports it (plain facts; for record and form tests without a token)."""
+    from datetime import timedelta, timezone
+
+    from helpdesk.tokens.model import CertInfo, Name, TokenFlags
+
+    now = datetime.now(timezone.utc)
+    cert = CertInfo(label=cn, key_id="01", subject=Name(f"CN={cn},O=Sở Nội vụ thành phố Cần Thơ",
+                                                        {"CN": cn, "O": "Sở Nội vụ thành phố Cần Thơ"}),
+                    issuer=Name("CN=CA thử nghiệm", {"CN": "CA thử nghiệm"}), serial=cert_serial,
+                    not_before=now - timedelta(days=1), not_after=now + timedelta(days=days),
+                    fingerprint_sha256="ab" * 32, has_private_key=None, key_matches=True)
+    return TokenInfo(serial=serial, label="VGCA Token", manufacturer="SoftHSM project", model="SoftHSM v2",
+                     module="softhsm", flags=TokenFlags(token_initialized=True), certificates=(cert,))
+
+
+def sample_draft(store: Any, n: int = 1, unit: str = "snv", **kwargs: Any) -> Any:
+    """Roster row ``n`` (added to ``store`` if missing) and a token for it, as a Draft."""
+    from helpdesk_handover.record import Draft
+
+    national = f"0921860{n:05d}"
+    found = store.subscribers.by_national_id(national)
+    if store.units.get(unit) is None:
+        store.units.add({"id": unit, "name": "Sở Nội vụ", "level": "so_ban_nganh"}, "test")
+    holder = found[0] if found else store.subscribers.add(
+        {"full_name": f"Nguyễn Văn Số {chr(64 + n)}", "national_id": national, "unit_id": unit,
+         "position": "Chuyên viên", "email": f"nv{n}@cantho.gov.vn", "token_serial": f"TK{n:06d}"}, "test")
+    token = sample_token(serial=f"TK{n:06d}", cn=holder.full_name, cert_serial=f"{0x1000 + n:X}")
+    return Draft(holder, store.units.get(unit), token, token.certificates[0], kwargs.pop("identity", "typed"),
+                 **kwargs)
