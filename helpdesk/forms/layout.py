@@ -21,12 +21,15 @@ escaped for ReportLab's paragraph markup, so callers pass plain text.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, Self
 from xml.sax.saxutils import escape
 
+from reportlab.lib.colors import black
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -172,6 +175,51 @@ class _Balanced(Flowable):  # type: ignore[misc]  # ReportLab is untyped
         self.paragraph.drawOn(self.canv, (self.avail_width - self.used_width) / 2, 0)
 
 
+_SUBSETS_KEPT = 24  # per face; a subset is ~30-40 kB
+_subset_lock = threading.Lock()
+_subset_faces: set[int] = set()
+
+
+def _remember_subsets(fonts: FontFamily) -> None:
+    """Let each face keep the font subsets it made for the last few PDFs.
+
+    ReportLab rebuilds every embedded subset for every PDF, in pure Python (~1 ms per
+    font). A form's italic text, and much of its bold, is the same from one paper to the
+    next, so the same subsets come back. ``makeSubset`` is a function of the face and the
+    characters only: a kept subset is byte for byte the one it would rebuild.
+    """
+    from reportlab.pdfbase import pdfmetrics
+
+    with _subset_lock:
+        for name in (fonts.regular, fonts.bold, fonts.italic, fonts.bold_italic):
+            face = pdfmetrics.getFont(name).face
+            if id(face) in _subset_faces:
+                continue
+            _subset_faces.add(id(face))
+            face.makeSubset = _kept(face.makeSubset)
+
+
+def _kept(make_subset: Callable[[Sequence[int]], bytes]) -> Callable[[Sequence[int]], bytes]:
+    kept: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
+    lock = threading.Lock()
+
+    def subset(codes: Sequence[int]) -> bytes:
+        key = tuple(codes)
+        with lock:
+            data = kept.get(key)
+            if data is not None:
+                kept.move_to_end(key)
+                return data
+        data = make_subset(codes)
+        with lock:
+            kept[key] = data
+            while len(kept) > _SUBSETS_KEPT:
+                kept.popitem(last=False)
+        return data
+
+    return subset
+
+
 class _Styles:
     def __init__(self, fonts: FontFamily) -> None:
         def style(name: str, font: str, size: float, **kw: Any) -> ParagraphStyle:
@@ -244,6 +292,7 @@ class FormDocument:
         self.place = nfc(place if place is not None else org.place)
         self.seal: FormSeal | None = None
         self._fonts = register_fonts()
+        _remember_subsets(self._fonts)
         self._styles = _Styles(self._fonts)
         self._story: list[Flowable] = []
 
@@ -450,17 +499,14 @@ class _FormCanvas(Canvas):  # type: ignore[misc]  # ReportLab is untyped
         super().save()
 
     def _draw_seal(self, total: int) -> None:
-        from reportlab.graphics.barcode.qr import QrCode
+        from helpdesk.forms.qr import qr_matrix, qr_path  # ReportLab's QR modules, drawn faster
 
         assert self._seal is not None
-        code = QrCode(
-            self._seal.payload(),
-            width=QR_SIZE,
-            height=QR_SIZE,
-            qrBorder=QR_BORDER,
-            qrLevel=QR_LEVEL,
-        )
-        code.drawOn(self, QR_X, QR_Y)
+        self.saveState()
+        self.translate(QR_X, QR_Y)
+        self.setFillColor(black)
+        self.addLiteral(qr_path(qr_matrix(self._seal.payload(), QR_LEVEL), QR_SIZE, QR_SIZE, QR_BORDER))
+        self.restoreState()
         lines = [
             f"Mã hồ sơ: {self._seal.record_id}",
             f"Mã kiểm tra: {self._seal.display_hash}",

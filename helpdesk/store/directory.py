@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from itertools import compress
 from pathlib import Path
 from typing import Any, Protocol, overload
+from zlib import crc32
 
 from tinydb import TinyDB
 from tinydb.table import Table
@@ -36,6 +38,8 @@ from helpdesk.store.rows import (
     Unit,
     UnitLevel,
     clean_subscriber,
+    clean_subscriber_columns,
+    clean_subscribers,
     clean_unit,
 )
 from helpdesk.store.search import ExactIndex, NameIndex, fold
@@ -43,6 +47,7 @@ from helpdesk.store.segments import Log
 from helpdesk.store.storage import AtomicStorage
 
 SHARDS = 64
+_ID, _NAME, _NATIONAL, _TOKEN = map(operator.itemgetter, ("id", "full_name", "national_id", "token_serial"))
 UNITS_FILE = "units.json"
 MAX_PROBLEMS = 20
 
@@ -108,6 +113,27 @@ class _Tables:
     def raw(self) -> dict[str, Any]:
         return (self.storage.read() or {}).get(self.table.name, {})
 
+    def append(self, docs: list[dict[str, Any]]) -> list[int]:
+        """``table.insert_multiple(docs)`` for plain dicts: the same ids (max + 1, …), the
+        same file, without TinyDB's per-document checks, copies and whole-table rebuild.
+        The dicts become the table's: nobody changes them afterwards (see :meth:`replace`)."""
+        tables = self.storage.read()
+        tables = {} if tables is None else tables
+        table = tables.setdefault(self.table.name, {})
+        first = max(map(int, table), default=0) + 1
+        doc_ids = list(range(first, first + len(docs)))
+        table.update(zip(map(str, doc_ids), docs, strict=True))
+        self.storage.write(tables)
+        return doc_ids
+
+    def replace(self, doc_id: int, doc: dict[str, Any]) -> None:
+        """Put ``doc`` in place of document ``doc_id``: a new dict, never an in-place change,
+        so rows handed out earlier (add_many's result) keep what was saved then."""
+        tables = self.storage.read()
+        tables = {} if tables is None else tables
+        tables.setdefault(self.table.name, {})[str(doc_id)] = doc
+        self.storage.write(tables)
+
 
 class Subscribers:
     """``store.subscribers``: the roster, its indexes, and bulk import."""
@@ -130,10 +156,6 @@ class Subscribers:
                 self._index(raw, shard_no, int(doc_id), names=False)
                 items.append((raw["id"], raw["full_name"]))
         self._names.add_many(items)
-
-    @staticmethod
-    def _shard_of(sid: str) -> int:
-        return zlib.crc32(sid.encode()) % SHARDS
 
     def _index(self, row: Mapping[str, Any], shard: int, doc_id: int, names: bool = True) -> None:
         sid = row["id"]
@@ -193,6 +215,19 @@ class Subscribers:
             raw = self._raw(sid) if sid else None
             return Subscriber(**raw) if raw else None
 
+    def known_national_ids(self, numbers: Iterable[str]) -> set[str]:
+        """Those of ``numbers`` (as stored: digits only) that some subscriber holds.
+
+        One lock for a whole roster, instead of one :meth:`by_national_id` per row."""
+        with self._host.locked():
+            index = self._by_national
+            return {number for number in numbers if number in index}
+
+    def known_token_serials(self, serials: Iterable[str]) -> set[str]:
+        """Those of ``serials`` (as stored) that belong to some subscriber."""
+        with self._host.locked():
+            return set(serials) & self._by_token.keys()
+
     def all(self) -> Iterator[Subscriber]:
         with self._host.locked():
             rows = [raw for shard in self._shards for raw in shard.raw().values()]
@@ -207,29 +242,60 @@ class Subscribers:
 
         Returns the subscribers as saved (ids filled in), built on access: making
         100k frozen objects nobody reads would cost a large part of an import."""
+        given = [row.to_dict() if isinstance(row, Subscriber) else row for row in rows]
+        ready = clean_subscribers(given)  # a clean roster in bulk; None: ask clean_subscriber
+        return self._insert(given.__getitem__, ready, operator)
+
+    def add_columns(self, columns: Mapping[str, Sequence[Any]], operator: str) -> Sequence[Subscriber]:
+        """:meth:`add_many` for rows held a column per field, ``{"full_name": [...], ...}``
+        (row ``i`` is ``{field: column[i]}``): the same checks, audit entry and result,
+        without building a dict per row first — a roster import holds its data so."""
+        lengths = {len(values) for values in columns.values()}
+        if len(lengths) > 1:
+            raise InvalidData("Refused, nothing was saved: the columns have different lengths ({lengths})",
+                              lengths=", ".join(map(str, sorted(lengths))))
+        count = lengths.pop() if lengths else 0
+        ready = clean_subscriber_columns(columns, count)
+
+        def row(i: int) -> dict[str, Any]:
+            return {name: values[i] for name, values in columns.items()}
+
+        return self._insert(row, ready, operator)
+
+    def _insert(self, row: Callable[[int], Mapping[str, Any]], ready: list[dict[str, Any] | None],
+                operator: str) -> Sequence[Subscriber]:
+        """Commit the rows ``ready`` holds (cleaned in bulk); clean_subscriber looks at the
+        others (``row(i)``) and words their problems."""
         cleaned: list[dict[str, Any]] = []
         problems: list[str] = []
-        for n, row in enumerate(rows, 1):
-            try:
-                cleaned.append(clean_subscriber(row.to_dict() if isinstance(row, Subscriber) else row))
-            except RowProblems as bad:
-                problems.append(f"row {n}: {'; '.join(bad.problems)}")
-                if len(problems) >= MAX_PROBLEMS:
-                    break
+        if None not in ready:
+            cleaned = ready  # type: ignore[assignment]  # no None in it
+        else:
+            for n, done in enumerate(ready, 1):
+                if done is not None:
+                    cleaned.append(done)
+                    continue
+                try:
+                    cleaned.append(clean_subscriber(row(n - 1)))
+                except RowProblems as bad:
+                    problems.append(f"row {n}: {'; '.join(bad.problems)}")
+                    if len(problems) >= MAX_PROBLEMS:
+                        break
         if problems:
             raise _refuse(problems)
         if not cleaned:
             return _Saved([])
         with self._host.locked():
             self._check_new(cleaned)
+            ids = list(map(_ID, cleaned))
             by_shard: dict[int, list[dict[str, Any]]] = {}
-            for row in cleaned:
-                by_shard.setdefault(self._shard_of(row["id"]), []).append(row)
+            for shard_no, doc in zip([crc32(sid) % SHARDS for sid in map(str.encode, ids)], cleaned, strict=True):
+                by_shard.setdefault(shard_no, []).append(doc)  # a subscriber's shard: crc32(id) % SHARDS
             with self._host.transaction() as tx:
-                placed: list[tuple[dict[str, Any], int, int]] = []
+                where: dict[str, tuple[int, int]] = {}
                 for shard_no, docs in by_shard.items():
-                    doc_ids = self._shards[shard_no].table.insert_multiple(docs)
-                    placed.extend(zip(docs, [shard_no] * len(docs), doc_ids, strict=True))
+                    doc_ids = self._shards[shard_no].append(docs)
+                    where.update(zip(map(_ID, docs), [(shard_no, d) for d in doc_ids], strict=True))
                 self._host.log.append(
                     time=self._host.now(), operator=operator, action="subscribers.add",
                     ref=cleaned[0]["id"] if len(cleaned) == 1 else None, count=len(cleaned),
@@ -237,15 +303,19 @@ class Subscribers:
                 )
 
                 def applied() -> None:
-                    where, national, token = self._where, self._by_national, self._by_token
-                    for row, shard_no, doc_id in placed:
-                        sid = row["id"]
-                        where[sid] = (shard_no, doc_id)
-                        if row["national_id"]:
-                            national.add(row["national_id"], sid)
-                        if row["token_serial"]:
-                            token[row["token_serial"]] = sid
-                    self._names.add_many([(row["id"], row["full_name"]) for row in cleaned])
+                    self._where.update(where)
+                    nationals = list(map(_NATIONAL, cleaned))
+                    held = list(map(bool, nationals))
+                    numbers, holders = list(compress(nationals, held)), list(compress(ids, held))
+                    index = self._by_national
+                    if len(set(numbers)) != len(numbers) or any(map(index.__contains__, numbers)):
+                        # a number held twice: its ids in file order (shard by shard), as always
+                        placed = [doc for docs in by_shard.values() for doc in docs if doc["national_id"]]
+                        numbers, holders = list(map(_NATIONAL, placed)), list(map(_ID, placed))
+                    index.add_many(numbers, holders)
+                    tokens = list(map(_TOKEN, cleaned))
+                    self._by_token.update(zip(compress(tokens, tokens), compress(ids, tokens), strict=True))
+                    self._names.add_many(list(zip(ids, map(_NAME, cleaned), strict=True)))
 
                 tx.after_commit.append(applied)
         return _Saved(cleaned)
@@ -315,7 +385,7 @@ class Subscribers:
             self._check_new([row], replacing=subscriber_id)
             shard_no, doc_id = self._where[subscriber_id]
             with self._host.transaction() as tx:
-                self._shards[shard_no].table.update(row, doc_ids=[doc_id])
+                self._shards[shard_no].replace(doc_id, row)
                 self._host.log.append(
                     time=self._host.now(), operator=operator, action="subscribers.update", ref=subscriber_id,
                     count=1, digest_=rows_digest([row]),

@@ -178,6 +178,16 @@ class ExactIndex:
         else:
             self._map[key] = (*old, value)
 
+    def add_many(self, keys: list[str], values: list[str]) -> None:
+        """``add`` for each key and value, in order; one C-level update when the keys are
+        distinct and none is held yet (a roster import)."""
+        fresh = dict(zip(keys, values, strict=True))
+        if len(fresh) == len(keys) and self._map.keys().isdisjoint(fresh):
+            self._map.update(fresh)
+            return
+        for key, value in zip(keys, values, strict=True):
+            self.add(key, value)
+
     def remove(self, key: str, value: str) -> None:
         rest = tuple(v for v in self.get(key) if v != value)
         if not rest:
