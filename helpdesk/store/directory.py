@@ -220,8 +220,7 @@ class Subscribers:
 
         One lock for a whole roster, instead of one :meth:`by_national_id` per row."""
         with self._host.locked():
-            index = self._by_national
-            return {number for number in numbers if number in index}
+            return self._by_national.known(numbers)
 
     def known_token_serials(self, serials: Iterable[str]) -> set[str]:
         """Those of ``serials`` (as stored) that belong to some subscriber."""
@@ -292,10 +291,10 @@ class Subscribers:
             for shard_no, doc in zip([crc32(sid) % SHARDS for sid in map(str.encode, ids)], cleaned, strict=True):
                 by_shard.setdefault(shard_no, []).append(doc)  # a subscriber's shard: crc32(id) % SHARDS
             with self._host.transaction() as tx:
-                where: dict[str, tuple[int, int]] = {}
+                where: list[tuple[list[dict[str, Any]], list[tuple[int, int]]]] = []
                 for shard_no, docs in by_shard.items():
                     doc_ids = self._shards[shard_no].append(docs)
-                    where.update(zip(map(_ID, docs), [(shard_no, d) for d in doc_ids], strict=True))
+                    where.append((docs, [(shard_no, d) for d in doc_ids]))
                 self._host.log.append(
                     time=self._host.now(), operator=operator, action="subscribers.add",
                     ref=cleaned[0]["id"] if len(cleaned) == 1 else None, count=len(cleaned),
@@ -303,16 +302,15 @@ class Subscribers:
                 )
 
                 def applied() -> None:
-                    self._where.update(where)
+                    for docs, places in where:
+                        self._where.update(zip(map(_ID, docs), places, strict=True))
                     nationals = list(map(_NATIONAL, cleaned))
                     held = list(map(bool, nationals))
                     numbers, holders = list(compress(nationals, held)), list(compress(ids, held))
-                    index = self._by_national
-                    if len(set(numbers)) != len(numbers) or any(map(index.__contains__, numbers)):
+                    if not self._by_national.add_fresh(numbers, holders):
                         # a number held twice: its ids in file order (shard by shard), as always
-                        placed = [doc for docs in by_shard.values() for doc in docs if doc["national_id"]]
-                        numbers, holders = list(map(_NATIONAL, placed)), list(map(_ID, placed))
-                    index.add_many(numbers, holders)
+                        for doc in (doc for docs in by_shard.values() for doc in docs if doc["national_id"]):
+                            self._by_national.add(doc["national_id"], doc["id"])
                     tokens = list(map(_TOKEN, cleaned))
                     self._by_token.update(zip(compress(tokens, tokens), compress(ids, tokens), strict=True))
                     self._names.add_many(list(zip(ids, map(_NAME, cleaned), strict=True)))
@@ -343,7 +341,8 @@ class Subscribers:
         clash = (
             (replacing is None and (len(set(ids)) != len(ids) or not self._where.keys().isdisjoint(ids)))
             or len(set(tokens)) != len(tokens)
-            or any(self._by_token.get(t, replacing) != replacing for t in tokens)
+            or (not self._by_token.keys().isdisjoint(tokens) if replacing is None
+                else any(self._by_token.get(t, replacing) != replacing for t in tokens))
             or any(self._units.raw(u) is None for u in units)
         )
         if not clash:

@@ -315,8 +315,14 @@ _VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 
 def _tidy(values: Sequence[Any]) -> tuple[list[str | None], list[int]]:
     """What clean_subscriber makes of one text field in every row (None when empty), and
-    the rows it must see itself (values that are neither text nor None)."""
+    the rows it must see itself (values that are neither text nor None). A column of few
+    distinct values (positions, units) is worked out on those."""
     types = set(map(type, values))
+    if types <= _NONE_OR_STR and len(values) > 64:
+        distinct = dict.fromkeys(values)
+        if len(distinct) * 4 < len(values):
+            tidy_of = dict(zip(distinct, _tidy(list(distinct))[0], strict=True))
+            return list(map(tidy_of.__getitem__, values)), []
     if not types <= _NONE_OR_STR:
         odd = [i for i, v in enumerate(values) if v is not None and type(v) is not str]
         return _tidy([v if type(v) is str else None for v in values])[0], odd

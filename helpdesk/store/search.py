@@ -18,6 +18,7 @@ import functools
 import heapq
 import unicodedata
 from bisect import bisect_left, insort
+from collections.abc import Iterable
 
 _FOLD: dict[int, str | None] = dict.fromkeys(range(0x300, 0x370))  # combining diacritical marks
 _FOLD.update({ord("đ"): "d", ord("Đ"): "d", ord("ð"): "d", ord("Ð"): "d"})
@@ -178,15 +179,18 @@ class ExactIndex:
         else:
             self._map[key] = (*old, value)
 
-    def add_many(self, keys: list[str], values: list[str]) -> None:
-        """``add`` for each key and value, in order; one C-level update when the keys are
-        distinct and none is held yet (a roster import)."""
+    def known(self, keys: Iterable[str]) -> set[str]:
+        """Those of ``keys`` held here."""
+        return self._map.keys() & set(keys)
+
+    def add_fresh(self, keys: list[str], values: list[str]) -> bool:
+        """``add`` for each key and value in one C-level update, if the keys are distinct
+        and none is held yet (a roster import); else change nothing and return False."""
         fresh = dict(zip(keys, values, strict=True))
-        if len(fresh) == len(keys) and self._map.keys().isdisjoint(fresh):
-            self._map.update(fresh)
-            return
-        for key, value in zip(keys, values, strict=True):
-            self.add(key, value)
+        if len(fresh) != len(keys) or not self._map.keys().isdisjoint(fresh):
+            return False
+        self._map.update(fresh)
+        return True
 
     def remove(self, key: str, value: str) -> None:
         rest = tuple(v for v in self.get(key) if v != value)

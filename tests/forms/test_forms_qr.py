@@ -127,3 +127,24 @@ def test_drawn_like_reportlabs_qrcode() -> None:
 
 def test_no_dark_module_no_path() -> None:
     assert qr_path([[False] * 21] * 21, 40.0, 40.0, 2) == ""
+
+
+def test_kept_font_subsets_are_what_reportlab_builds() -> None:
+    """Rendering keeps recent font subsets (layout._remember_subsets): a kept one is byte
+    for byte the subset a fresh copy of the font file builds."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    from helpdesk.config import Organisation
+    from helpdesk.forms.fonts import font_files
+    from helpdesk.forms.sample import build_handover, sample_record
+
+    first = build_handover(Organisation(), sample_record()).render()
+    assert build_handover(Organisation(), sample_record()).render() == first  # the second from kept subsets
+    fonts = build_handover(Organisation(), sample_record())._fonts
+    codes = [ord(c) for c in dict.fromkeys("Nguyễn Thị Ánh Tuyết 0123 ĐƯỢC")]
+    for style, path in font_files().items():
+        face = pdfmetrics.getFont(getattr(fonts, style)).face
+        fresh = TTFontFile(str(path)).makeSubset(codes)
+        assert face.makeSubset(codes) == fresh
+        assert face.makeSubset(list(codes)) == fresh  # kept

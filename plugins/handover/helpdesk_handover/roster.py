@@ -218,7 +218,9 @@ def _plain_text(text: str) -> str | None:
     if '"' in text or "\x00" in text:
         return None
     if "\r" in text:  # the reader ends a record at \r\n, \r or \n
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            text = text.replace("\r", "\n")
     return text
 
 
@@ -240,16 +242,20 @@ def split_plain_csv(text: str, delimiter: str) -> list[list[str]] | None:
 def _plain_grid(text: str, delimiter: str) -> _Grid | None:
     """:func:`split_plain_csv` as a :class:`_Grid`, when every line has as many fields as
     the first (no blank line either); else None."""
-    plain = _plain_text(text)
-    if plain is None:
+    crlf = text.count("\r\n")
+    if crlf and crlf == text.count("\r") == text.count("\n") and '"' not in text and "\x00" not in text:
+        plain, end = text, "\r\n"  # every line ends in CR LF (Excel's CSV): no need to rewrite them first
+    else:
+        plain, end = _plain_text(text), "\n"  # type: ignore[assignment]
+        if plain is None:
+            return None
+    if plain.endswith(end):  # a final line end starts no record
+        plain = plain[: -len(end)]
+    if not plain or plain.startswith(end) or plain.endswith(end) or end * 2 in plain:  # a blank line: no field
         return None
-    if plain.endswith("\n"):  # a final line end starts no record
-        plain = plain[:-1]
-    if not plain or plain.startswith("\n") or "\n\n" in plain:  # a blank line is a record with no field
-        return None
-    count = plain.count("\n") + 1
-    width = plain.partition("\n")[0].count(delimiter) + 1
-    flat = plain.replace("\n", f"{delimiter}\n{delimiter}").split(delimiter)  # "\n" stands between lines
+    count = plain.count(end) + 1
+    width = plain.partition(end)[0].count(delimiter) + 1
+    flat = plain.replace(end, f"{delimiter}\n{delimiter}").split(delimiter)  # "\n" stands between lines
     if len(flat) != count * (width + 1) - 1 or flat[width :: width + 1].count("\n") != count - 1:
         return None  # lines of different widths
     if len(plain) > csv.field_size_limit() and max(map(len, flat)) > csv.field_size_limit():
@@ -617,8 +623,15 @@ _PHONE_OK = _Shape(r"0[0-9]{9,10}", "0-9", (10, 11), "0")
 
 def _texts(values: list[Any]) -> tuple[list[str], bool]:
     """``[_text(v) for v in values]`` for a whole column, and whether a text cell holds a
-    control character."""
+    control character. A column of few distinct values (units, positions) is worked out
+    on those."""
     types = set(map(type, values))
+    if types <= _NONE_OR_STR and len(values) > 64:  # (text only: 1 == 1.0 == True, but not as text)
+        distinct = dict.fromkeys(values)
+        if len(distinct) * 4 < len(values):
+            texts, control = _texts(list(distinct))
+            text_of = dict(zip(distinct, texts, strict=True))
+            return list(map(text_of.__getitem__, values)), control
     if not types <= _NONE_OR_STR:
         return [_text(v) for v in values], _has_control(values)
     if type(None) in types:
@@ -637,6 +650,30 @@ def _texts(values: list[Any]) -> tuple[list[str], bool]:
 
 def _has_control(values: list[Any]) -> bool:
     return _CONTROL.search("\n".join([v for v in values if type(v) is str])) is not None
+
+
+_DMY = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
+
+
+def _births(cells: dict[Any, Any], today: date) -> dict[Any, tuple[str | None, str | None]]:
+    """``{key: _birth(cell, today)}``, the usual "DD/MM/YYYY" text worked out inline."""
+    out: dict[Any, tuple[str | None, str | None]] = {}
+    earliest, latest = date(1900, 1, 1), None
+    for key, cell in cells.items():
+        found = _DMY.fullmatch(cell) if type(cell) is str else None
+        if found is None:
+            out[key] = _birth(cell, today)
+            continue
+        d, m, y = found.groups()
+        try:
+            day = date(int(y), int(m), int(d))
+        except ValueError:
+            out[key] = None, "dob_invalid"
+            continue
+        if latest is None:
+            latest = today.replace(year=today.year - 18)  # as _birth, once
+        out[key] = day.isoformat(), None if earliest <= day <= latest else "dob_range"
+    return out
 
 
 def _fast_rows(checker: _Checker, table: _Table, start: int) -> tuple[list[dict[str, Any] | None], dict[str, list[Any]]]:
@@ -728,7 +765,7 @@ def _fast_rows(checker: _Checker, table: _Table, start: int) -> tuple[list[dict[
         control = control or _has_control(cells)
         # each distinct cell once (keyed by type too: 1 == 1.0 == True, but not as dates)
         keys: list[Any] = cells if set(map(type, cells)) <= _NONE_OR_STR else [(type(v), v) for v in cells]
-        birth_of = {key: _birth(cell, checker.today) for key, cell in dict(zip(keys, cells, strict=True)).items()}
+        birth_of = _births(dict(zip(keys, cells, strict=True)), checker.today)
         iso_of = {key: iso for key, (iso, _) in birth_of.items()}
         births = [iso_of[key] for key in keys]
         if any(problem for _, problem in birth_of.values()):
@@ -763,16 +800,20 @@ def _check_rows(source: str, columns: ColumnMap, width: int, table: _Table, star
     """Check rows ``start``… of ``table`` (row numbers as the office sees them: index + 1)."""
     checker = _Checker(columns, width, store, today)
     fast, fast_columns = _fast_rows(checker, table, start)
-    ready = [r for r in fast if r is not None]
-    nationals = [r["national_id"] for r in ready]
-    tokens = [r["token_serial"] for r in ready if r["token_serial"] is not None]
-    certs = [r["cert_serial"] for r in ready if r["cert_serial"] is not None]
+    every = None not in fast
+    ready: list[dict[str, Any]] = fast if every else [r for r in fast if r is not None]  # type: ignore[assignment]
+
+    def present(key: str) -> list[str]:  # the ready rows' values (no None), from the columns when all are ready
+        values = fast_columns[key] if every else [r[key] for r in ready]
+        return [v for v in values if v is not None] if None in values else values
+
+    nationals, tokens, certs = present("national_id"), present("token_serial"), present("cert_serial")
     taken_ids: set[str] = set()
     taken_tokens: set[str] = set()
     if checker.subscribers is not None:  # a superset of the rows the store check would refuse
         taken_ids = checker.subscribers.known_national_ids(nationals)
         taken_tokens = checker.subscribers.known_token_serials(tokens)
-    if (len(ready) == len(fast) and not taken_ids and not taken_tokens and len(set(nationals)) == len(nationals)
+    if (every and not taken_ids and not taken_tokens and len(set(nationals)) == len(nationals)
             and len(set(tokens)) == len(tokens) and len(set(certs)) == len(certs)):
         # every row clean and unique: what the row walk would conclude, without the walk
         return RosterReport(source, columns, ready, [], len(ready), _columns=fast_columns)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 from xml.etree.ElementTree import Element, fromstring, iterparse
@@ -60,12 +60,12 @@ class Unusual(Exception):
     """Something this reader leaves to the next one."""
 
 
-def read_rows(path: Path) -> list[tuple[Any, ...]] | None:
+def read_rows(path: Path) -> list[Sequence[Any]] | None:
     """All rows of the active sheet as openpyxl's read-only values, or None (use openpyxl)."""
     try:
         with zipfile.ZipFile(path) as archive:
             book = _Book(archive)
-            readers: tuple[Callable[[], list[tuple[Any, ...]]], ...] = (book.scan_rows, book.parse_rows)
+            readers: tuple[Callable[[], list[Sequence[Any]]], ...] = (book.scan_rows, book.parse_rows)
             for reader in readers:
                 try:
                     return reader()
@@ -222,7 +222,7 @@ class _Book:
         raise Unusual(f"cell type {kind}")  # 'd' (ISO dates) and anything new: openpyxl's business
 
     # -- 1: scanning the text ---------------------------------------------------------
-    def scan_rows(self) -> list[tuple[Any, ...]]:
+    def scan_rows(self) -> list[Sequence[Any]]:
         with self.archive.open(self.sheet_path) as src:
             return list(_assemble(self, self._scan(src)))
 
@@ -314,7 +314,7 @@ class _Book:
                 return
 
     # -- 2: the XML parser ------------------------------------------------------------
-    def parse_rows(self) -> list[tuple[Any, ...]]:
+    def parse_rows(self) -> list[Sequence[Any]]:
         self.max_col = self.max_row = None
         with self.archive.open(self.sheet_path) as src:
             return list(_assemble(self, self._parse(src)))
@@ -374,16 +374,17 @@ def _column(letters: str, coordinate: str) -> int:
     return int(column_index_from_string(letters))
 
 
-def _assemble(book: _Book, rows: Iterator[tuple[str | None, Cells]]) -> Iterator[tuple[Any, ...]]:
-    """openpyxl's ``ReadOnlyWorksheet._cells_by_row`` (from row and column 1, values only)."""
+def _assemble(book: _Book, rows: Iterator[tuple[str | None, Cells]]) -> Iterator[Sequence[Any]]:
+    """openpyxl's ``ReadOnlyWorksheet._cells_by_row`` (from row and column 1, values only;
+    a row missing from the file is ``[]``, or Nones to the dimension's width)."""
     counter = idx = 1
     row_counter = 0
-    empty_row: tuple[None, ...] = ()
+    empty_row: Sequence[None] = []
     first = True
     for number, cells in rows:
         if first:  # the reader has met the dimension, if any, by now
             first = False
-            empty_row = (None,) * book.max_col if book.max_col is not None else ()
+            empty_row = (None,) * book.max_col if book.max_col is not None else []
         row_counter = idx = int(number) if number is not None else row_counter + 1
         if book.max_row is not None and idx > book.max_row:
             break
