@@ -274,7 +274,7 @@ _NONE_OR_STR = frozenset({type(None), str})
 _DATE_TYPES = frozenset({type(None), str, date, datetime})
 
 
-class _Shape:
+class ColumnShape:
     """A shape every value of a column must have to be accepted as is (``pattern``).
 
     Checked for the whole column at once where the shape allows — every character in
@@ -303,6 +303,9 @@ class _Shape:
         return [i for i, v in enumerate(values) if v is not None and not self.value.fullmatch(v)]
 
 
+_Shape = ColumnShape  # the roster importer (handover plugin) checks its columns the same way
+
+
 _ID_OK = _Shape(_ID.pattern[1:-1], "A-Za-z0-9._:-", range(1, 65))
 _NATIONAL_OK = _Shape(r"[0-9]{9}|[0-9]{12}", "0-9", (9, 12))
 # A valid e-mail whose domain is already in lower case. clean_subscriber asks for a "."
@@ -318,7 +321,7 @@ def _tidy(values: Sequence[Any]) -> tuple[list[str | None], list[int]]:
     the rows it must see itself (values that are neither text nor None). A column of few
     distinct values (positions, units) is worked out on those."""
     types = set(map(type, values))
-    if types <= _NONE_OR_STR and len(values) > 64:
+    if types <= _NONE_OR_STR and len(values) > 256 and len(set(values[:256])) < 64:  # few distinct, it seems
         distinct = dict.fromkeys(values)
         if len(distinct) * 4 < len(values):
             tidy_of = dict(zip(distinct, _tidy(list(distinct))[0], strict=True))
@@ -412,8 +415,9 @@ def clean_subscriber_columns(columns: Mapping[str, Sequence[Any]], count: int) -
         slow.update(undated)
         births = [None if i in undated else v for i, v in enumerate(births)]
         keys = [(type(v), v) for v in births]  # 1 == True, but not as dates
-    iso_of: dict[Any, str | None] = {}
-    for key, value in dict(zip(keys, births, strict=True)).items():
+    distinct = dict(zip(keys, births, strict=True))
+    iso_of: dict[Any, str | None] = _iso_days(distinct)
+    for key, value in distinct.items() if not iso_of else ():
         problems: list[str] = []
         iso_of[key] = None if value is None else _date(value, problems)
         if problems:
@@ -434,6 +438,21 @@ def clean_subscriber_columns(columns: Mapping[str, Sequence[Any]], count: int) -
 
 
 _BAD: Any = object()  # a date clean_subscriber refuses
+
+
+def _iso_days(distinct: dict[Any, Any]) -> dict[Any, str | None]:
+    """{key: the day} when every value is None, "" or an ISO day ("YYYY-MM-DD") in range —
+    what _date() keeps as it is — checked all at once; else {} (ask _date)."""
+    days = [v for v in distinct.values() if v]
+    if not days or not set(map(type, days)) <= {str}:
+        return {}
+    try:
+        canonical = list(map(date.isoformat, map(date.fromisoformat, days))) == days
+    except ValueError:
+        return {}
+    if not canonical or min(days) < _EARLIEST or max(days) > _today():
+        return {}
+    return {key: value or None for key, value in distinct.items()}
 
 
 def clean_unit(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import compress
@@ -26,6 +26,7 @@ from typing import Any
 from helpdesk.errors import HelpdeskError
 from helpdesk.i18n import gettext
 from helpdesk.store import Store, fold
+from helpdesk.store.rows import ColumnShape
 from helpdesk_handover.columns import (
     REQUIRED,
     ColumnError,
@@ -574,33 +575,7 @@ _SUSPECT = re.compile("[\x00-\x09\x0b-\x1f\x7f\x85\xa0\u1680\u2000-\u200a\u2028\
 _NONE_OR_STR = {type(None), str}
 
 
-class _Shape:
-    """A shape every value of a column must have to be accepted as is (``pattern``).
-
-    Checked for the whole column at once where the shape allows — every character in
-    ``chars`` and every length in ``lengths`` (and the first character ``first``) imply
-    the pattern — else with the pattern mapped over the values in C; value by value only
-    when some value lacks it."""
-
-    def __init__(self, pattern: str, chars: str | None = None, lengths: Iterable[int] | None = None,
-                 first: str | None = None) -> None:
-        self.value = re.compile(pattern)
-        self.chars = re.compile(f"[{chars}]*") if chars else None
-        self.lengths = None if lengths is None else frozenset(lengths)  # None: any but 0
-        self.first = first
-
-    def fits(self, present: list[str]) -> bool:
-        if self.chars is None:
-            return all(map(self.value.fullmatch, present))
-        return (self.chars.fullmatch("".join(present)) is not None
-                and ("" not in present if self.lengths is None else set(map(len, present)) <= self.lengths)
-                and (self.first is None or set(map(itemgetter(0), present)) == {self.first}))
-
-    def failing(self, values: list[str | None]) -> list[int]:
-        present: list[str] = [v for v in values if v is not None] if None in values else values  # type: ignore[assignment]
-        if not present or self.fits(present):
-            return []
-        return [i for i, v in enumerate(values) if v is not None and not self.value.fullmatch(v)]
+_Shape = ColumnShape  # one implementation, shared with the store's bulk add
 
 
 class _Official(_Shape):
@@ -626,7 +601,7 @@ def _texts(values: list[Any]) -> tuple[list[str], bool]:
     control character. A column of few distinct values (units, positions) is worked out
     on those."""
     types = set(map(type, values))
-    if types <= _NONE_OR_STR and len(values) > 64:  # (text only: 1 == 1.0 == True, but not as text)
+    if types <= _NONE_OR_STR and len(values) > 256 and len(set(values[:256])) < 64:  # (text only: 1 == True)
         distinct = dict.fromkeys(values)
         if len(distinct) * 4 < len(values):
             texts, control = _texts(list(distinct))
@@ -653,10 +628,37 @@ def _has_control(values: list[Any]) -> bool:
 
 
 _DMY = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
+_DMY_TO_ISO = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})$", re.M)
+_DATE_CHARS = re.compile(r"[0-9/\n]*")
+
+
+def _dmy_column(texts: list[str], today: date) -> dict[str, str] | None:
+    """{text: ISO day} when every text is exactly "DD/MM/YYYY", a real day, and plausible
+    for an official (what _birth accepts); None for the row-by-row way."""
+    if not texts:
+        return {}
+    joined = "\n".join(texts)
+    if (not _DATE_CHARS.fullmatch(joined) or joined.count("/") != 2 * len(texts)
+            or set(map(len, texts)) != {10} or set(map(itemgetter(2, 5), texts)) != {("/", "/")}):
+        return None
+    days = _DMY_TO_ISO.sub(r"\3-\2-\1", joined).split("\n")
+    try:
+        list(map(date.fromisoformat, days))  # each a real day
+    except ValueError:
+        return None
+    if min(days) < "1900-01-01" or max(days) > today.replace(year=today.year - 18).isoformat():
+        return None
+    return dict(zip(texts, days, strict=True))
 
 
 def _births(cells: dict[Any, Any], today: date) -> dict[Any, tuple[str | None, str | None]]:
-    """``{key: _birth(cell, today)}``, the usual "DD/MM/YYYY" text worked out inline."""
+    """``{key: _birth(cell, today)}``: a column of "DD/MM/YYYY" texts all at once, else
+    the usual "DD/MM/YYYY" text worked out inline."""
+    texts = [cell for cell in cells.values() if type(cell) is str and cell]
+    if len(texts) == len(cells) - (None in cells.values()) - ("" in cells.values()):  # text or empty only
+        days = _dmy_column(texts, today)
+        if days is not None:
+            return {key: ((days[cell], None) if cell else (None, None)) for key, cell in cells.items()}
     out: dict[Any, tuple[str | None, str | None]] = {}
     earliest, latest = date(1900, 1, 1), None
     for key, cell in cells.items():
