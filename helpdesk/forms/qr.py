@@ -1,14 +1,20 @@
-"""The seal's QR code: ReportLab's encoder with a fast choice of mask pattern.
+"""The seal's QR code: the very modules ReportLab's encoder makes, made and drawn faster.
 
-ReportLab's ``QRCode.make()`` draws the whole symbol 8 times (once per mask pattern)
-and scores each with list-of-bools loops — about 2/3 of its time, and a third of a
-handover form's render. :class:`SealQRCode` keeps everything else of ReportLab's
-encoder (data, error correction, placement, format bits) and scores the 8 candidates
-on bit rows instead: the unmasked placement is built once, each mask is an XOR of
-precomputed per-row masks over the data modules only.
+ReportLab's ``QRCode.make()`` draws the whole symbol 8 times (once per mask pattern) and
+scores each with list-of-bools loops, rebuilds the Reed-Solomon generator polynomial
+for every symbol, and ``QrCode.draw`` formats four numbers per rectangle in pure
+Python: together about 40 % of a handover form's render. Here:
 
-It reproduces ReportLab's penalty rules *as ReportLab computes them*, quirks
-included, so the chosen mask — hence every module — is the one ``make()`` picks:
+* :func:`codewords` is ``QRCode.createData`` with each generator polynomial made once
+  per process and the division done as a shift register;
+* :class:`SealQRCode` keeps the rest of ReportLab's encoder (placement, format bits) and
+  scores the 8 candidates on bit rows: the placement under mask 0 is built once, the
+  others are XORs of precomputed per-row masks over the data modules only;
+* :func:`qr_path` draws the runs of dark modules where ``QrCode.draw`` draws them, as
+  one path.
+
+The penalty rules are ReportLab's *as ReportLab computes them*, quirks included, so the
+chosen mask — hence every module — is the one ``make()`` picks:
 
 * rule 1: runs of 5+ equal modules in rows and columns, ``length - 2`` each;
 * rule 2: 3 per 2×2 block of one colour;

@@ -279,17 +279,22 @@ class ColumnShape:
 
     Checked for the whole column at once where the shape allows — every character in
     ``chars`` and every length in ``lengths`` (and the first character ``first``) imply
-    the pattern — else with the pattern mapped over the values in C; value by value only
-    when some value lacks it."""
+    the pattern; or, ``by_line``, one match of the values joined by newlines (for a pattern
+    that never matches a newline and never backtracks far) — else with the pattern mapped
+    over the values in C; value by value only when some value lacks it."""
 
     def __init__(self, pattern: str, chars: str | None = None, lengths: Iterable[int] | None = None,
-                 first: str | None = None) -> None:
+                 first: str | None = None, *, by_line: bool = False) -> None:
         self.value = re.compile(pattern)
+        self.lines = re.compile(f"(?:(?:{pattern})\n)*(?:{pattern})") if by_line else None
         self.chars = re.compile(f"[{chars}]*") if chars else None
         self.lengths = None if lengths is None else frozenset(lengths)  # None: any but 0
         self.first = first
 
     def fits(self, present: list[str]) -> bool:
+        if self.lines is not None:
+            joined = "\n".join(present)
+            return joined.count("\n") == len(present) - 1 and self.lines.fullmatch(joined) is not None
         if self.chars is None:
             return all(map(self.value.fullmatch, present))
         return (self.chars.fullmatch("".join(present)) is not None
@@ -301,6 +306,16 @@ class ColumnShape:
         if not present or self.fits(present):
             return []
         return [i for i, v in enumerate(values) if v is not None and not self.value.fullmatch(v)]
+
+    def as_is(self, values: Sequence[Any]) -> bool:
+        """True when ``values`` (text or None) all fit already, in NFC: no shape allows
+        white space, so tidying would leave them as they are — and need not look."""
+        if not set(map(type, values)) <= _NONE_OR_STR:
+            return False
+        present: list[str] = [v for v in values if v is not None] if None in values else values  # type: ignore[assignment]
+        if not present or not self.fits(present):
+            return False
+        return all(map(str.isascii, present)) or unicodedata.is_normalized("NFC", "\n".join(present))
 
 
 _Shape = ColumnShape  # the roster importer (handover plugin) checks its columns the same way
@@ -332,12 +347,13 @@ def _tidy(values: Sequence[Any]) -> tuple[list[str | None], list[int]]:
     texts: Sequence[str] = [v or "" for v in values] if type(None) in types else values
     joined = "\n".join(texts)
     if (joined.count("\n") != len(texts) - 1 or "  " in joined or "\n " in joined or " \n" in joined
-            or joined[:1] == " " or joined[-1:] == " " or _ODD_SPACE.search(joined)):  # split() would change it
+            or joined[:1] == " " or joined[-1:] == " "
+            or (not joined.replace("\n", " ").isprintable() and _ODD_SPACE.search(joined))):  # split() would change it
         texts = [" ".join(t.split()) for t in texts]
         joined = "\n".join(texts)
     if not joined.isascii() and not unicodedata.is_normalized("NFC", joined):
         texts = [t if t.isascii() else _nfc("NFC", t) for t in texts]
-    return [t or None for t in texts], []
+    return [t or None for t in texts] if "" in texts else list(texts), []
 
 
 def _columns(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> list[list[Any]]:
@@ -388,12 +404,21 @@ def clean_subscriber_columns(columns: Mapping[str, Sequence[Any]], count: int) -
         return [None] * count
     missing_column = [None] * count
     cleaned: dict[str, list[str | None]] = {}
+    shaped = {"id": _ID_OK, "national_id": _NATIONAL_OK, "email": _EMAIL_OK, "phone": _PHONE_OK,
+              "cert_serial": _HEX_OK}
     for name in _TEXT_FIELDS:
-        cleaned[name], odd = _tidy(columns.get(name, missing_column))
+        values = columns.get(name, missing_column)
+        shape = shaped.get(name)
+        if shape is not None and shape.as_is(values):  # clean as given (a roster's columns): nothing to tidy
+            cleaned[name] = list(values)
+            del shaped[name]
+            continue
+        cleaned[name], odd = _tidy(values)
         slow.update(odd)
     births: Sequence[Any] = columns.get("date_of_birth", missing_column)
+    for name, shape in shaped.items():  # the columns tidied above
+        slow.update(shape.failing(cleaned[name]))
     ids = cleaned["id"]
-    slow.update(_ID_OK.failing(ids))
     missing = [i for i, sid in enumerate(ids) if sid is None]
     if missing:
         for i, sid in zip(missing, new_ids(len(missing)), strict=True):
@@ -401,10 +426,6 @@ def clean_subscriber_columns(columns: Mapping[str, Sequence[Any]], count: int) -
     names = cleaned["full_name"]
     if None in names:
         slow.update(i for i, name in enumerate(names) if name is None)
-    slow.update(_NATIONAL_OK.failing(cleaned["national_id"]))
-    slow.update(_EMAIL_OK.failing(cleaned["email"]))
-    slow.update(_PHONE_OK.failing(cleaned["phone"]))
-    slow.update(_HEX_OK.failing(cleaned["cert_serial"]))
     kind_of = {text: _kind(text) for text in set(cleaned["cert_kind"]) if text is not None}
     kinds = [_DEFAULT_KIND if text is None else kind_of[text] for text in cleaned["cert_kind"]]
     if None in kind_of.values():

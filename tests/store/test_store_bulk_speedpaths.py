@@ -118,6 +118,7 @@ NEAR_MISSES: list[tuple[str, Any]] = [
     ("national_id", "0920000000011"), ("national_id", "09200000000"), ("national_id", " 092000000001"),
     ("id", "x" * 65), ("id", ""), ("cert_serial", "54031f"), ("cert_serial", "5403:1F"),
     ("email", "a@b"), ("email", "a@B.vn"), ("email", "a@b."), ("email", ".@b.vn"), ("email", "a@@b.vn"),
+    ("email", "nguye\u0302\u0303n@cantho.gov.vn"), ("email", "a\u00a0b@cantho.gov.vn"),
     ("full_name", " Nguyễn Văn A"), ("full_name", "Nguyễn Văn A "), ("full_name", "Nguye\u0302\u0303n"),
     ("position", "Giám  đốc"), ("token_serial", "TK 1"), ("date_of_birth", "1980-13-01"),
     ("cert_kind", "ca  nhan"), ("unit_id", "snv\t"),

@@ -5,6 +5,11 @@ Everything is checked before anything is written: :func:`read_roster` returns a
 the operator's language); :func:`import_roster` writes all rows, or — with
 ``skip_invalid`` — the good ones, and never a file with a problem otherwise. Units
 named in the file are matched by name (diacritics and case ignored) or created.
+
+Built for 100k-row rosters: a CSV without quotes is split without the csv module, an
+.xlsx is read by :mod:`helpdesk_handover.xlsx`, the checks run a column at a time and
+the good rows reach the store a column per field. :meth:`_Checker.row`, the row-by-row
+check, stays the reference: every row the column-wise checks are not sure of goes there.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import compress
 from itertools import count as count_from
-from operator import itemgetter, methodcaller, not_
+from operator import itemgetter, not_
 from pathlib import Path
 from typing import Any
 
@@ -122,9 +127,6 @@ class RosterReport:
     imported: int = 0
     units_created: list[str] = field(default_factory=list)
     units_matched: int = 0
-    # The good rows a column per key of ``rows``, when the column-wise checks kept every
-    # row as it stood: import_roster hands them to the store so, without a dict per row.
-    _columns: dict[str, list[Any]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def bad_rows(self) -> list[int]:
@@ -393,6 +395,16 @@ def _find_header(table: _Table, rank: Rank) -> tuple[int, Sequence[Any]]:
 def read_roster(path: Path, mapping: Mapping[str, str] | None = None, store: Store | None = None,
                 today: date | None = None) -> RosterReport:
     """Parse and check a roster file; with ``store``, also against subscribers already there."""
+    return _read_roster(path, mapping, store, today)[0]
+
+
+Columns = dict[str, list[Any]]  # the good rows a column per key of RosterReport.rows
+
+
+def _read_roster(path: Path, mapping: Mapping[str, str] | None, store: Store | None,
+                 today: date | None) -> tuple[RosterReport, Columns | None]:
+    """:func:`read_roster`, and its good rows a column per key when the column-wise checks
+    kept every row as it stood (import_roster hands them to the store so)."""
     path = Path(path)
     rank = header_rank(mapping)
     table = _read_table(path, rank)
@@ -578,21 +590,11 @@ _NONE_OR_STR = {type(None), str}
 _Shape = ColumnShape  # one implementation, shared with the store's bulk add
 
 
-class _Official(_Shape):
-    """Valid, official, domain in lower case: ``name@[a-z0-9.-]*`` ending in "@gov.vn" or
-    ".gov.vn" (the pattern split in two, so no value makes the engine backtrack)."""
-
-    _AT_DOMAIN = re.compile(r"[^@\s]+@[a-z0-9.-]+")
-    _SUFFIXES = methodcaller("endswith", ("@gov.vn", ".gov.vn"))
-
-    def fits(self, present: list[str]) -> bool:
-        return all(map(self._SUFFIXES, present)) and all(map(self._AT_DOMAIN.fullmatch, present))
-
-
 _NATIONAL_OK = _Shape(r"[0-9]{9}|[0-9]{12}", "0-9", (9, 12))
 _TOKEN_OK = _Shape(_TOKEN.pattern, "A-Za-z0-9._:-", range(1, 65))
 _HEX_OK = _Shape(_HEX.pattern, "0-9A-F", range(1, 65))
-_OFFICIAL_OK = _Official(r"[^@\s]+@[a-z0-9.-]*(?<=[@.])gov\.vn")
+# valid, official, domain in lower case (and, for as_given(), no control character either)
+_OFFICIAL_OK = _Shape(r"[^@\s\x00-\x1f\x7f]+@[a-z0-9.-]*(?<=[@.])gov\.vn", by_line=True)
 _PHONE_OK = _Shape(r"0[0-9]{9,10}", "0-9", (10, 11), "0")
 
 
@@ -612,7 +614,8 @@ def _texts(values: list[Any]) -> tuple[list[str], bool]:
     if type(None) in types:
         values = ["" if v is None else v for v in values]
     joined = "\n".join(values)
-    suspect = _SUSPECT.search(joined) is not None  # one scan for both, usually all it takes
+    # one scan for both, usually none at all (neither kind of character is printable)
+    suspect = not joined.replace("\n", " ").isprintable() and _SUSPECT.search(joined) is not None
     control = suspect and _CONTROL.search(joined) is not None
     if (joined.count("\n") != len(values) - 1 or "  " in joined or "\n " in joined or " \n" in joined
             or joined[:1] == " " or joined[-1:] == " " or (suspect and _ODD_SPACE.search(joined))):  # split() would change it
@@ -701,6 +704,14 @@ def _fast_rows(checker: _Checker, table: _Table, start: int) -> tuple[list[dict[
     def nones(values: list[str]) -> list[str | None]:
         return [v or None for v in values] if "" in values else values  # type: ignore[return-value]
 
+    def as_given(index: int | None, shape: ColumnShape) -> list[str | None] | None:
+        """The column as it stands, if it fits ``shape`` already (no white space, no control
+        character, NFC): tidying it, and the field's own rewriting, would leave it so."""
+        if index is None:
+            return None
+        values = column(index)
+        return values if shape.as_is(values) else None
+
     if table.widths(start)[1] > checker.width:  # the row walk decides about the extra cells
         slow.update([i for i in range(count) if len(table.row(start + i)) > checker.width])
     opt = checker.optional
@@ -716,7 +727,10 @@ def _fast_rows(checker: _Checker, table: _Table, start: int) -> tuple[list[dict[
 
     raw = column(checker.c_id)
     nationals: list[str]
-    if set(map(type, raw)) <= _NONE_OR_STR:
+    given = as_given(checker.c_id, _NATIONAL_OK)
+    if given is not None and None not in given:
+        nationals = given  # type: ignore[assignment]  # no None in it
+    elif set(map(type, raw)) <= _NONE_OR_STR:
         nationals, found = _texts(raw)
         control = control or found
         joined = "\n".join(nationals)
@@ -725,7 +739,8 @@ def _fast_rows(checker: _Checker, table: _Table, start: int) -> tuple[list[dict[
     else:
         nationals = [_national_id(v) for v in raw]
         control = control or _has_control(raw)
-    slow.update(_NATIONAL_OK.failing(nationals))  # "" fails too
+    if nationals is not given:
+        slow.update(_NATIONAL_OK.failing(nationals))  # "" fails too
 
     units = texts(checker.c_unit)
     slow.update(compress(count_from(), map(not_, units)))
@@ -738,28 +753,37 @@ def _fast_rows(checker: _Checker, table: _Table, start: int) -> tuple[list[dict[
         if None in level_of.values():
             slow.update([i for i, (t, level) in enumerate(zip(level_texts, levels, strict=True)) if t and level is None])
 
-    tokens = nones(texts(opt["token_serial"]))
-    slow.update(_TOKEN_OK.failing(tokens))
+    tokens = as_given(opt["token_serial"], _TOKEN_OK)
+    if tokens is None:
+        tokens = nones(texts(opt["token_serial"]))
+        slow.update(_TOKEN_OK.failing(tokens))
 
-    cert_texts = texts(opt["cert_serial"])
-    joined = "\n".join(cert_texts)
-    certs = nones(cert_texts) if ":" not in joined and " " not in joined and joined.upper() == joined else [
-        _cert(t) for t in cert_texts]
-    slow.update(_HEX_OK.failing(certs))
+    certs = as_given(opt["cert_serial"], _HEX_OK)
+    if certs is None:
+        cert_texts = texts(opt["cert_serial"])
+        joined = "\n".join(cert_texts)
+        certs = nones(cert_texts) if ":" not in joined and " " not in joined and joined.upper() == joined else [
+            _cert(t) for t in cert_texts]
+        slow.update(_HEX_OK.failing(certs))
 
-    emails = nones(texts(opt["email"]))
-    for i in _OFFICIAL_OK.failing(emails):
-        emails[i], code = _email(emails[i])  # type: ignore[arg-type]  # failing() skips None
-        if code:
-            slow.add(i)
+    emails = as_given(opt["email"], _OFFICIAL_OK)
+    if emails is None:
+        emails = nones(texts(opt["email"]))
+        for i in _OFFICIAL_OK.failing(emails):
+            emails[i], code = _email(emails[i])  # type: ignore[arg-type]  # failing() skips None
+            if code:
+                slow.add(i)
 
-    phone_texts = texts(opt["phone"])
-    joined = "\n".join(phone_texts)
-    phones = nones([t.translate(_PHONE_STRIP) for t in phone_texts] if any(c in joined for c in " .-()") else phone_texts)
-    for i in _PHONE_OK.failing(phones):
-        phones[i], code = _phone(phones[i])  # type: ignore[arg-type]  # failing() skips None
-        if code:
-            slow.add(i)
+    phones = as_given(opt["phone"], _PHONE_OK)
+    if phones is None:
+        phone_texts = texts(opt["phone"])
+        joined = "\n".join(phone_texts)
+        phones = nones([t.translate(_PHONE_STRIP) for t in phone_texts] if any(c in joined for c in " .-()")
+                       else phone_texts)
+        for i in _PHONE_OK.failing(phones):
+            phones[i], code = _phone(phones[i])  # type: ignore[arg-type]  # failing() skips None
+            if code:
+                slow.add(i)
 
     births: list[str | None] = [None] * count
     if opt["date_of_birth"] is not None:
@@ -798,7 +822,7 @@ def _fast_rows(checker: _Checker, table: _Table, start: int) -> tuple[list[dict[
 
 
 def _check_rows(source: str, columns: ColumnMap, width: int, table: _Table, start: int, store: Store | None,
-                today: date) -> RosterReport:
+                today: date) -> tuple[RosterReport, Columns | None]:
     """Check rows ``start``… of ``table`` (row numbers as the office sees them: index + 1)."""
     checker = _Checker(columns, width, store, today)
     fast, fast_columns = _fast_rows(checker, table, start)
@@ -818,7 +842,7 @@ def _check_rows(source: str, columns: ColumnMap, width: int, table: _Table, star
     if (every and not taken_ids and not taken_tokens and len(set(nationals)) == len(nationals)
             and len(set(tokens)) == len(tokens) and len(set(certs)) == len(certs)):
         # every row clean and unique: what the row walk would conclude, without the walk
-        return RosterReport(source, columns, ready, [], len(ready), _columns=fast_columns)
+        return RosterReport(source, columns, ready, [], len(ready)), fast_columns
     by_id, by_token, by_cert, good = checker.by_id, checker.by_token, checker.by_cert, checker.good
     for index, row in enumerate(fast, start):
         n = index + 1
@@ -836,7 +860,7 @@ def _check_rows(source: str, columns: ColumnMap, width: int, table: _Table, star
                 good.append(row)
                 continue
         checker.row(n, table.row(index))
-    return RosterReport(source, columns, good, checker.problems, checker.total)
+    return RosterReport(source, columns, good, checker.problems, checker.total), None
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -854,12 +878,11 @@ def import_roster(store: Store, path: Path, operator: str, *, mapping: Mapping[s
     commit cannot slip a duplicate in between.
     """
     with store.locked():
-        report = read_roster(path, mapping, store, today)
+        report, data = _read_roster(path, mapping, store, today)
         if report.problems and not skip_invalid:
             raise RosterRefused(report)
         if not report.rows:
             return report
-        data = report._columns
         if data is None:
             data = {key: list(map(itemgetter(key), report.rows)) for key in (*SUBSCRIBER_KEYS, "unit", "unit_level")}
         known = {fold(u.name): u.id for u in store.units.all()}
