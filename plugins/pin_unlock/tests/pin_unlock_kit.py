@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from helpdesk.store import Subscriber
 from helpdesk.testing.ca import person_subject
 from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
 from helpdesk.tokens.model import TokenInfo
+from helpdesk.tokens.pkcs11 import InjectedFault
 
 HOLDER_ID = "092186001234"
 OPERATOR = OperatorRef("op-binh", "Trần Văn Bình", "operator")
@@ -82,3 +84,22 @@ def texts(app: App[Any]) -> str:
     from textual.widgets import Static
 
     return "\n".join(str(w.render()) for w in app.screen.query(Static) if w.display)
+
+
+class PauseAtSoLogin(InjectedFault):
+    """FAULT INJECTION used as a pause point only: the worker reads ``so_login_error``
+    just before the real SO log-in of an unlock; the test pulls the token there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reached, self.go = threading.Event(), threading.Event()
+
+    @property  # type: ignore[override]
+    def so_login_error(self) -> None:
+        self.reached.set()
+        assert self.go.wait(15)
+        return None
+
+    @so_login_error.setter
+    def so_login_error(self, value: Any) -> None:
+        pass

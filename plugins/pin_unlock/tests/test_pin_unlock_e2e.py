@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from helpdesk_pin_unlock import records
 from helpdesk_pin_unlock.screens.unlock import UnlockScreen
-from pin_unlock_kit import HOLDER_ID
+from pin_unlock_kit import HOLDER_ID, PauseAtSoLogin
 
 from helpdesk.screens.home import HomeScreen
 from helpdesk.secret import Secret
@@ -19,27 +19,10 @@ from helpdesk.testing.ca import person_subject
 from helpdesk.testing.fixtures_e2e import log_in, wait_until
 from helpdesk.testing.fixtures_store import make_units
 from helpdesk.tokens.pcsc import ReaderMonitor
-from helpdesk.tokens.pkcs11 import InjectedFault
 
 pytestmark = pytest.mark.pcsc
 
 
-class PauseAtSoLogin(InjectedFault):
-    """FAULT INJECTION used as a pause point just before the real SO log-in."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reached, self.go = threading.Event(), threading.Event()
-
-    @property  # type: ignore[override]
-    def so_login_error(self) -> None:
-        self.reached.set()
-        assert self.go.wait(15)
-        return None
-
-    @so_login_error.setter
-    def so_login_error(self, value: Any) -> None:
-        pass
 
 
 def message(app: Any) -> str:
@@ -58,7 +41,7 @@ async def test_unlock_in_the_real_kiosk(kiosk_app: Any, make_operator: Any, kios
     removal_seen = threading.Event()
     note_removed = token_worker.note_card_removed
 
-    def spy(reader: str) -> None:  # observe the real call; it still does its work
+    def spy(reader: str) -> None:  # a pass-through spy, not a replacement: the real call still runs
         note_removed(reader)
         removal_seen.set()
 

@@ -4,7 +4,6 @@ name says so: FINAL_TRY / LOCKED / PIN pad, which SoftHSM2 cannot show)."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any, ClassVar
 
 import pkcs11.exceptions as p11e
@@ -12,7 +11,7 @@ from helpdesk_pin_unlock import records
 from helpdesk_pin_unlock.plugin import change_screen, unlock_screen
 from helpdesk_pin_unlock.screens.change import ChangePinScreen
 from helpdesk_pin_unlock.screens.unlock import UnlockScreen
-from pin_unlock_kit import ADMIN, HOLDER_ID, Desk, HostApp, texts
+from pin_unlock_kit import ADMIN, HOLDER_ID, Desk, HostApp, PauseAtSoLogin, texts
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Static
@@ -258,22 +257,6 @@ async def test_fault_injection_pin_pad_reader_shows_no_pin_field(desk: Desk) -> 
     assert record.payload["pin_pad"] is True and record.payload["outcome"] == "token_error"
 
 
-class PauseAtSoLogin(InjectedFault):
-    """FAULT INJECTION used as a pause point just before the real SO log-in."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reached, self.go = threading.Event(), threading.Event()
-
-    @property  # type: ignore[override]
-    def so_login_error(self) -> None:
-        self.reached.set()
-        assert self.go.wait(10)
-        return None
-
-    @so_login_error.setter
-    def so_login_error(self, value: Any) -> None:
-        pass
 
 
 async def test_token_pulled_mid_unlock_then_reinserted_is_reported_honestly(desk: Desk, softhsm: Any) -> None:

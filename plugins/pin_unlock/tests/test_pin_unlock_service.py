@@ -18,7 +18,7 @@ from helpdesk_pin_unlock.identity import IdentityCheck
 from helpdesk_pin_unlock.plugin import WORKFLOWS
 from helpdesk_pin_unlock.requests import open_requests
 from helpdesk_pin_unlock.service import PinService
-from pin_unlock_kit import ADMIN, HOLDER_ID, Desk, make_desk
+from pin_unlock_kit import ADMIN, HOLDER_ID, Desk, PauseAtSoLogin, make_desk
 
 from helpdesk import errors
 from helpdesk.extension import Workflow
@@ -284,23 +284,6 @@ def test_token_pulled_between_so_login_and_init_pin_at_the_worker(desk: Desk, so
     assert verifies(desk, "246810") and not verifies(desk, "582039")
 
 
-class PauseAtSoLogin(InjectedFault):
-    """FAULT INJECTION used as a pause point only: the worker reads ``so_login_error``
-    just before the real SO log-in of an unlock; the test pulls the token there."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reached, self.go = threading.Event(), threading.Event()
-
-    @property  # type: ignore[override]
-    def so_login_error(self) -> None:
-        self.reached.set()
-        assert self.go.wait(10)
-        return None
-
-    @so_login_error.setter
-    def so_login_error(self, value: Any) -> None:
-        pass
 
 
 def test_token_pulled_during_an_unlock_is_recorded_with_an_unknown_state(desk: Desk, softhsm: Any) -> None:
