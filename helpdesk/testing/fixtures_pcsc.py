@@ -6,11 +6,13 @@ vpcd ports are fixed, so these tests must not run in parallel.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +33,9 @@ __all__ = [
 VPCD_READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")
 
 VirtualCardFactory = Callable[..., VirtualCard]
+
+#: Held for a whole test session that uses pcscd and the vpcd slots.
+PCSC_LOCK = Path("/tmp/helpdesk-pcscd.lock")
 
 
 class EventRecorder:
@@ -83,7 +88,17 @@ def event_is(
 
 @pytest.fixture(scope="session")
 def pcscd() -> Iterator[Pcscd]:
-    """pcscd for the whole session: ours (``owned``), or the one already running."""
+    """pcscd for the whole session: ours (``owned``), or the one already running.
+
+    One pcscd and fixed vpcd ports per machine: a second test session (another
+    checkout, a parallel run) waits on :data:`PCSC_LOCK` until the first is done.
+    """
+    with PCSC_LOCK.open("ab") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield from _pcscd_session()
+
+
+def _pcscd_session() -> Iterator[Pcscd]:
     if not is_running() and (shutil.which("pcscd") is None or os.geteuid() != 0):
         pytest.skip("pcscd is not installed, or not root to start it")
     daemon = Pcscd()
