@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from helpdesk.testing.ci import unavailable
 from helpdesk.testing.cups import CupsDaemon, CupsUnavailable, PdfPrinter
 
 __all__ = ["cups_daemon", "cups_printer", "cups_printer_session"]
@@ -23,7 +24,7 @@ def cups_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CupsDaemon
     try:
         daemon.start()
     except CupsUnavailable as exc:
-        pytest.fail(f"CUPS is not usable here: {exc}", pytrace=False)
+        unavailable(f"CUPS is not usable here: {exc}")
     try:
         yield daemon
     finally:
@@ -39,7 +40,7 @@ def cups_printer_session(
     try:
         printer.create(work)
     except CupsUnavailable as exc:
-        pytest.fail(f"CUPS is not usable here: {exc}", pytrace=False)
+        unavailable(f"CUPS is not usable here: {exc}")
     try:
         yield printer
     finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from helpdesk.testing.ci import unavailable
 from helpdesk.testing.pcscd import Pcscd, PcscdError, is_running
 from helpdesk.testing.vcard import VirtualCard, slot_port
 from helpdesk.tokens.model import ReaderEvent
@@ -100,12 +101,12 @@ def pcscd() -> Iterator[Pcscd]:
 
 def _pcscd_session() -> Iterator[Pcscd]:
     if not is_running() and (shutil.which("pcscd") is None or os.geteuid() != 0):
-        pytest.skip("pcscd is not installed, or not root to start it")
+        unavailable("pcscd is not installed, or not root to start it")
     daemon = Pcscd()
     try:
         daemon.start()
     except PcscdError as exc:
-        pytest.skip(f"pcscd could not start: {exc}")
+        unavailable(f"pcscd could not start: {exc}")
     try:
         yield daemon
     finally:

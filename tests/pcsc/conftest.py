@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from helpdesk.testing.ci import unavailable
 from helpdesk.testing.fixtures_pcsc import VPCD_READERS, EventRecorder, event_is
 from helpdesk.testing.pcscd import Pcscd
 from helpdesk.tokens.pcsc import ReaderMonitor
@@ -33,7 +34,7 @@ def monitor(pcscd: Pcscd, recorder: EventRecorder) -> Iterator[ReaderMonitor]:
 def owned_pcscd(pcscd: Pcscd) -> Iterator[Pcscd]:
     """The session pcscd if this run started it (so a test may crash it); restored after."""
     if not pcscd.owned:
-        pytest.skip("pcscd was started by someone else; this test does not kill it")
+        unavailable("pcscd was started by someone else; this test does not kill it")
     try:
         yield pcscd
     finally:

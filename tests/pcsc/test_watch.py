@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from helpdesk.commands.watch import watch_events
+from helpdesk.testing.ci import unavailable
 from helpdesk.testing.fixtures_pcsc import VPCD_READERS, VirtualCardFactory
 from helpdesk.testing.pcscd import Pcscd
 from helpdesk.tokens.model import ReaderEvent
@@ -78,7 +79,7 @@ def test_watch_survives_a_pcscd_crash_silently(
     pcscd: Pcscd, watch_process: WatchProcess, virtual_card: VirtualCardFactory
 ) -> None:
     if not pcscd.owned:
-        pytest.skip("pcscd was started by someone else; this test does not kill it")
+        unavailable("pcscd was started by someone else; this test does not kill it")
     watch = watch_process
     watch.wait_for(10.0, event="reader_added", reader=SLOT1)  # includes interpreter start
     virtual_card("3B00", slot=0)
