@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   softhsm2 opensc pcscd pcsc-tools libpcsclite-dev vsmartcard-vpcd
   poppler-utils fonts-liberation2 cups printer-driver-cups-pdf gcc make
+  zbar-tools libcups2-dev
   postgresql
 )
 PYTHON=${PYTHON:-python3}

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import segno
+
 PAYLOAD_PREFIX = "helpdesk:v1"
 SHORT_HASH_CHARS = 12  # 48 bits: enough to catch a wrong or altered paper, short to read
 
@@ -84,9 +86,20 @@ class FormSeal:
         """The QR text: ``helpdesk:v1:<record id>:<short hash>``."""
         return f"{PAYLOAD_PREFIX}:{self.record_id}:{self.short_hash}"
 
+    def qr(self, level: str = "M") -> segno.QRCode:
+        """:func:`qr_code` of the payload."""
+        return qr_code(self.payload(), level)
+
     def matches(self, data: Mapping[str, Any]) -> bool:
         """True if ``data`` hashes to this seal's digest (or its short prefix)."""
         return content_hash(data).startswith(self.digest)
+
+
+def qr_code(text: str, level: str = "M") -> segno.QRCode:
+    """``text`` as a QR code (never Micro QR) made by segno: error correction ``level``
+    (L, M, Q, H) at least — segno raises it while the symbol keeps its size — and the
+    mask chosen by the standard's penalty rules. ``.matrix`` holds the modules."""
+    return segno.make_qr(text, error=level.lower())
 
 
 def parse_payload(text: str) -> FormSeal:

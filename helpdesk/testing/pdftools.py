@@ -135,3 +135,25 @@ def _parse_pgm(data: bytes, dpi: float) -> GrayImage:
     width, height = int(tokens[1]), int(tokens[2])
     pixels = data[pos + 1 : pos + 1 + width * height]
     return GrayImage(width, height, dpi, pixels)
+
+
+def page_png(pdf: PdfSource, page: int = 1, dpi: float = 150) -> bytes:
+    """Page ``page`` as a PNG image (``pdftoppm -png``)."""
+    args = ["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile"]
+    return _run(args, pdf)
+
+
+def decode_qr_codes(png: bytes) -> list[str]:
+    """Every QR code zbar finds in a PNG image (Debian's ``zbarimg``, from zbar-tools):
+    an independent decoder, not the encoder that drew them. Empty if none is found."""
+    done = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", "-"],
+        input=png,
+        capture_output=True,
+        timeout=60,
+    )
+    if done.returncode == 4:  # zbarimg: no symbol found
+        return []
+    if done.returncode != 0:
+        raise RuntimeError(f"zbarimg failed ({done.returncode}): {done.stderr.decode(errors='replace')}")
+    return done.stdout.decode("utf-8").splitlines()
