@@ -4,34 +4,33 @@ Order matters: :func:`archive_pdf` first (atomic, never overwrites), then
 :func:`print_pdf`; a printer problem never loses the form, and the operator can reprint
 from the archive. :func:`archive_and_print` does both in that order.
 
-Everything here blocks (disk flushes, ``lp``, polling the scheduler): call it from a
-worker thread, never from the Textual event loop.
+Everything here blocks (disk flushes, IPP requests, polling the scheduler): call it
+from a worker thread, never from the Textual event loop.
 
-Jobs go in through ``lp`` (what an administrator would type, and it honours the same
-``CUPS_SERVER`` / client.conf setup); states come back over IPP from the scheduler,
-because ``lpstat`` cannot tell a completed job from a cancelled or aborted one and its
-wording is localised.
+CUPS is reached through pycups (libcups): jobs go in with ``printFile``, job and printer
+states come back as IPP attributes (``job-state``, ``printer-state``, …), never as
+``lpstat``'s localised wording. libcups finds the scheduler as ``lp`` does
+(``$CUPS_SERVER``, client.conf, the local socket). A pycups ``Connection`` is not
+thread-safe, so each call opens its own (a local socket: well under a millisecond).
 """
 
 from __future__ import annotations
 
 import errno
-import getpass
-import http.client
 import itertools
 import os
 import re
-import socket
-import subprocess
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
-from urllib.parse import quote
+from typing import Any, Literal
+
+import cups
 
 from helpdesk.config import Settings
 from helpdesk.errors import DiskFull, PrintError, StoreError
@@ -41,15 +40,13 @@ PrinterState = Literal["ok", "offline", "missing", "disabled"]
 FINAL_STATES: frozenset[JobState] = frozenset({"completed", "aborted", "cancelled"})
 
 MAX_COPIES = 99
-LP_TIMEOUT = 30.0  # seconds for `lp` to hand the job to the scheduler
-IPP_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
 class PrintJob:
     """A job the scheduler accepted."""
 
-    id: str  # "PDF-12", as lp prints it
+    id: str  # "PDF-12": queue and job number, as lp prints it
     printer: str
     copies: int
     path: Path
@@ -163,18 +160,32 @@ def _place(tmp: Path, candidate: Path) -> bool:
         return True
 
 
-# -- CUPS: submit with lp --------------------------------------------------------------
-
-_REQUEST_ID = re.compile(r"request id is (\S+-\d+) \(")
+# -- CUPS through pycups -----------------------------------------------------------------
 
 
-def _cups_env() -> dict[str, str]:
-    """English, UTF-8 output from CUPS tools, whatever the kiosk's locale."""
-    return {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+@contextmanager
+def _scheduler() -> Iterator[Any]:
+    """A fresh pycups connection to the scheduler named by ``$CUPS_SERVER`` (a socket
+    path or host[:port]) as it is *now*, else libcups' default (client.conf, the local
+    socket). libcups caches the server per thread, so it is set again on every call.
+    Connection and HTTP failures become one clear PrintError."""
+    cups.setServer(os.environ.get("CUPS_SERVER", ""))  # "": libcups looks it up again
+    try:
+        connection = cups.Connection()
+    except RuntimeError as exc:  # pycups: "failed to connect to server"
+        raise PrintError("The print service (CUPS) is not running or not reachable") from exc
+    try:
+        yield connection
+    except cups.HTTPError as exc:
+        raise PrintError("The print service answered HTTP {status}", status=exc.args[0]) from exc
+    except cups.IPPError as exc:
+        if exc.args and exc.args[0] == cups.IPP_SERVICE_UNAVAILABLE:  # cupsd went away
+            raise PrintError("The print service (CUPS) is not running or not reachable") from exc
+        raise
 
 
 def print_pdf(path: Path, printer: str, copies: int = 1, *, title: str | None = None) -> PrintJob:
-    """Send ``path`` to ``printer`` with ``lp -d PRINTER -n COPIES -t TITLE``.
+    """Send ``path`` to ``printer``: ``copies`` copies on A4, job name ``title``.
 
     Checks the printer first so a switched-off or missing printer gives a clear
     :class:`PrintError` (in the operator's language) instead of a job that waits forever.
@@ -191,29 +202,18 @@ def print_pdf(path: Path, printer: str, copies: int = 1, *, title: str | None = 
         raise PrintError("Nothing to print: {path} does not exist", path=str(path))
     ensure_printer_ready(printer)
     title = unicodedata.normalize("NFC", title or path.stem)
-    args = ["lp", "-d", printer, "-n", str(copies), "-t", title, "-o", "media=A4", "--", str(path)]
-    try:
-        proc = subprocess.run(
-            args, capture_output=True, text=True, timeout=LP_TIMEOUT, env=_cups_env()
-        )
-    except FileNotFoundError as exc:
-        raise PrintError(
-            "The lp command is missing; install CUPS (apt-get install cups-client)"
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise PrintError(
-            "The print service did not answer within {seconds} s", seconds=int(LP_TIMEOUT)
-        ) from exc
-    if proc.returncode != 0:
-        raise PrintError(
-            "Printer {printer} refused the job: {error}",
-            printer=printer,
-            error=proc.stderr.strip() or proc.stdout.strip(),
-        )
-    match = _REQUEST_ID.search(proc.stdout)
-    if match is None:
-        raise PrintError("Unexpected answer from lp: {output}", output=proc.stdout.strip())
-    return PrintJob(id=match[1], printer=printer, copies=copies, path=path, title=title)
+    with _scheduler() as connection:
+        try:
+            number = connection.printFile(
+                printer, str(path), title, {"copies": str(copies), "media": "A4"}
+            )
+        except cups.IPPError as exc:
+            raise PrintError(
+                "Printer {printer} refused the job: {error}",
+                printer=printer,
+                error=str(exc.args[-1] if exc.args else exc),
+            ) from exc
+    return PrintJob(id=f"{printer}-{number}", printer=printer, copies=copies, path=path, title=title)
 
 
 def ensure_printer_ready(printer: str) -> None:
@@ -264,47 +264,56 @@ def archive_and_print(
     return archived, job
 
 
-# -- CUPS: states over IPP -------------------------------------------------------------
-
 _JOB_STATES: dict[int, JobState] = {
-    3: "pending",
-    4: "pending",  # pending-held
-    5: "processing",
-    6: "processing",  # processing-stopped: the printer stopped mid-job
-    7: "cancelled",
-    8: "aborted",
-    9: "completed",
+    cups.IPP_JOB_PENDING: "pending",
+    cups.IPP_JOB_HELD: "pending",
+    cups.IPP_JOB_PROCESSING: "processing",
+    cups.IPP_JOB_STOPPED: "processing",  # the printer stopped mid-job
+    cups.IPP_JOB_CANCELED: "cancelled",
+    cups.IPP_JOB_ABORTED: "aborted",
+    cups.IPP_JOB_COMPLETED: "completed",
 }
-_PRINTER_STOPPED = 5
+
+
+def _values(value: object) -> list[object]:
+    """pycups gives a one-valued attribute as the value, a multi-valued one as a list."""
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def job_state(job: PrintJob | str) -> JobState:
     """The job's state from the scheduler; "unknown" once CUPS has forgotten it."""
     job_id = job.id if isinstance(job, PrintJob) else job
-    number = job_id.rsplit("-", 1)[-1]
-    status, attrs = _ipp_request(
-        _GET_JOB_ATTRIBUTES, ("job-uri", f"ipp://localhost/jobs/{number}"), ["job-state"]
-    )
-    if status == _IPP_NOT_FOUND or not attrs.get("job-state"):
-        return "unknown"
-    value = attrs["job-state"][0]
+    number = int(job_id.rsplit("-", 1)[-1])
+    with _scheduler() as connection:
+        try:
+            attrs = connection.getJobAttributes(number, requested_attributes=["job-state"])
+        except cups.IPPError as exc:
+            if exc.args and exc.args[0] == cups.IPP_NOT_FOUND:
+                return "unknown"
+            raise PrintError("The print service answered: {error}", error=str(exc.args[-1])) from exc
+    value = attrs.get("job-state")
     return _JOB_STATES.get(value, "unknown") if isinstance(value, int) else "unknown"
 
 
 def printer_state(printer: str) -> PrinterState:
     """ok · disabled (stopped: cupsdisable, or CUPS stopped it after a backend error) ·
     offline (not accepting jobs: cupsreject, or the device reports offline) · missing."""
-    status, attrs = _ipp_request(
-        _GET_PRINTER_ATTRIBUTES,
-        ("printer-uri", f"ipp://localhost/printers/{quote(printer, safe='')}"),
-        ["printer-state", "printer-state-reasons", "printer-is-accepting-jobs"],
-    )
-    if status == _IPP_NOT_FOUND:
-        return "missing"
-    if attrs.get("printer-state", [None])[0] == _PRINTER_STOPPED:
+    with _scheduler() as connection:
+        try:
+            attrs = connection.getPrinterAttributes(
+                printer,
+                requested_attributes=[
+                    "printer-state", "printer-state-reasons", "printer-is-accepting-jobs"
+                ],
+            )
+        except cups.IPPError as exc:
+            if exc.args and exc.args[0] == cups.IPP_NOT_FOUND:
+                return "missing"
+            raise PrintError("The print service answered: {error}", error=str(exc.args[-1])) from exc
+    if attrs.get("printer-state") == cups.IPP_PRINTER_STOPPED:
         return "disabled"
-    reasons = [str(r) for r in attrs.get("printer-state-reasons", [])]
-    if attrs.get("printer-is-accepting-jobs", [True])[0] is False or any(
+    reasons = [str(r) for r in _values(attrs.get("printer-state-reasons", []))]
+    if attrs.get("printer-is-accepting-jobs", True) is False or any(
         r.startswith("offline") for r in reasons
     ):
         return "offline"
@@ -331,111 +340,3 @@ def wait_for_job(
         if time.monotonic() >= deadline or (cancelled is not None and cancelled()):
             return state
         time.sleep(poll)
-
-
-# A minimal IPP/1.1 client: two read-only operations, encoded by hand (RFC 8010).
-_GET_JOB_ATTRIBUTES = 0x0009
-_GET_PRINTER_ATTRIBUTES = 0x000B
-_IPP_NOT_FOUND = 0x0406
-_TAG_OPERATION, _TAG_END = 0x01, 0x03
-_TAG_INTEGER, _TAG_BOOLEAN, _TAG_ENUM = 0x21, 0x22, 0x23
-_TAG_NAME, _TAG_KEYWORD, _TAG_URI, _TAG_CHARSET, _TAG_LANGUAGE = 0x42, 0x44, 0x45, 0x47, 0x48
-_request_ids = itertools.count(1)
-
-IppValue = int | bool | str | bytes
-
-
-class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, socket_path: str, timeout: float) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self.socket_path = socket_path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self.socket_path)
-        self.sock = sock
-
-
-def _connection() -> http.client.HTTPConnection:
-    """The scheduler: ``$CUPS_SERVER`` (socket path or host[:port]), else the local socket."""
-    server = os.environ.get("CUPS_SERVER", "")
-    if server.startswith("/"):
-        return _UnixHTTPConnection(server, IPP_TIMEOUT)
-    if server:
-        host, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "")
-        return http.client.HTTPConnection(host, int(port or 631), timeout=IPP_TIMEOUT)
-    for path in ("/run/cups/cups.sock", "/var/run/cups/cups.sock"):
-        if os.path.exists(path):
-            return _UnixHTTPConnection(path, IPP_TIMEOUT)
-    return http.client.HTTPConnection("localhost", 631, timeout=IPP_TIMEOUT)
-
-
-def _attr(tag: int, name: str, *values: str) -> bytes:
-    out = b""
-    for i, value in enumerate(values):
-        key = name.encode() if i == 0 else b""
-        data = value.encode("utf-8")
-        out += (
-            bytes([tag]) + len(key).to_bytes(2, "big") + key + len(data).to_bytes(2, "big") + data
-        )
-    return out
-
-
-def _ipp_request(
-    operation: int, target: tuple[str, str], requested: list[str]
-) -> tuple[int, dict[str, list[IppValue]]]:
-    body = (
-        b"\x01\x01"
-        + operation.to_bytes(2, "big")
-        + next(_request_ids).to_bytes(4, "big")
-        + bytes([_TAG_OPERATION])
-        + _attr(_TAG_CHARSET, "attributes-charset", "utf-8")
-        + _attr(_TAG_LANGUAGE, "attributes-natural-language", "en")
-        + _attr(_TAG_URI, *target)
-        + _attr(_TAG_NAME, "requesting-user-name", getpass.getuser())
-        + _attr(_TAG_KEYWORD, "requested-attributes", *requested)
-        + bytes([_TAG_END])
-    )
-    conn = _connection()
-    try:
-        conn.request("POST", "/", body, {"Content-Type": "application/ipp"})
-        response = conn.getresponse()
-        data = response.read()
-    except (OSError, http.client.HTTPException) as exc:
-        raise PrintError("The print service (CUPS) is not running or not reachable") from exc
-    finally:
-        conn.close()
-    if response.status != 200 or len(data) < 9:
-        raise PrintError("The print service answered HTTP {status}", status=response.status)
-    return int.from_bytes(data[2:4], "big"), _parse_attributes(data[8:])
-
-
-def _parse_attributes(data: bytes) -> dict[str, list[IppValue]]:
-    attrs: dict[str, list[IppValue]] = {}
-    pos, name = 0, ""
-    while pos < len(data):
-        tag = data[pos]
-        pos += 1
-        if tag == _TAG_END:
-            break
-        if tag < 0x10:  # a new attribute group
-            continue
-        name_len = int.from_bytes(data[pos : pos + 2], "big")
-        if name_len:
-            name = data[pos + 2 : pos + 2 + name_len].decode("utf-8", "replace")
-        pos += 2 + name_len
-        value_len = int.from_bytes(data[pos : pos + 2], "big")
-        raw = data[pos + 2 : pos + 2 + value_len]
-        pos += 2 + value_len
-        value: IppValue
-        if tag in (_TAG_INTEGER, _TAG_ENUM) and value_len == 4:
-            value = int.from_bytes(raw, "big", signed=True)
-        elif tag == _TAG_BOOLEAN and value_len == 1:
-            value = raw != b"\x00"
-        elif 0x40 <= tag <= 0x4F:  # text, name, keyword, uri, charset, language, mime type
-            value = raw.decode("utf-8", "replace")
-        else:
-            value = raw
-        attrs.setdefault(name, []).append(value)
-    return attrs

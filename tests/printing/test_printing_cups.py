@@ -6,6 +6,7 @@ import dataclasses
 import re
 import subprocess
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,23 @@ def test_job_states_pending_cancelled_unknown(cups_printer: PdfPrinter, tmp_path
         subprocess.run(["cancel", job.id], check=True)
         assert wait_for_job(job, timeout=10) == "cancelled"
     assert job_state(f"{cups_printer.name}-999999") == "unknown"
+
+
+def test_scheduler_follows_cups_server_in_the_same_thread(
+    cups_printer: PdfPrinter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libcups caches the server per thread: a dead ``CUPS_SERVER`` then none again must
+    reach the real scheduler again (each call sets the server anew)."""
+    assert printer_state(cups_printer.name) == "ok"
+    monkeypatch.setenv("CUPS_SERVER", str(tmp_path / "no-cupsd.sock"))
+    with pytest.raises(PrintError, match="not running or not reachable"):
+        printer_state(cups_printer.name)
+    monkeypatch.delenv("CUPS_SERVER")
+    assert printer_state(cups_printer.name) == "ok"
+
+
+def test_job_title_is_nfc(cups_printer: PdfPrinter, tmp_path: Path) -> None:
+    title = unicodedata.normalize("NFD", "Biên bản bàn giao số 12")
+    job = print_pdf(two_page_pdf(tmp_path / "t.pdf"), cups_printer.name, 1, title=title)
+    assert job.title == unicodedata.normalize("NFC", title)
+    assert wait_for_job(job, timeout=60) == "completed"
