@@ -41,14 +41,15 @@ from helpdesk.messages import (
     ReaderChanged,
     RecordSaved,
     TokenArrived,
+    TokenInserted,
     TokenLeft,
+    TokenRemoved,
     TokensChanged,
     Unlocked,
 )
 from helpdesk.screens.login import LockScreen, LoginScreen
 
 if TYPE_CHECKING:
-    from helpdesk.extension import Workflow
     from helpdesk.kiosk import Kiosk
     from helpdesk.operators.accounts import Operator, OperatorBook
     from helpdesk.secret import Secret
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from helpdesk.tokens.model import ReaderEvent, TokenInfo
     from helpdesk.tokens.pkcs11 import TokenWorker
     from helpdesk.tokens.tracker import TokenEvent, UnsupportedCard
+    from helpdesk.workflow.types import Workflow
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -295,13 +297,13 @@ class HelpdeskApp(App[None]):
 
     # ---- tokens (callbacks from other threads post; handlers run on the UI thread) -------
     def _token_event(self, event: TokenEvent) -> None:
-        from helpdesk.tokens.tracker import TokenInserted, TokenRemovedEvent, UnsupportedCard
+        from helpdesk.tokens import tracker
 
-        if isinstance(event, TokenInserted):
+        if isinstance(event, tracker.TokenInserted):
             self.post_message(TokenArrived(event.token))
-        elif isinstance(event, TokenRemovedEvent):
+        elif isinstance(event, tracker.TokenRemovedEvent):
             self.post_message(TokenLeft(event.serial, event.reader))
-        elif isinstance(event, UnsupportedCard):
+        elif isinstance(event, tracker.UnsupportedCard):
             self.post_message(CardUnsupported(event))
         # ReaderStatus: already posted as ReaderChanged by the monitor callback
 
@@ -318,6 +320,8 @@ class HelpdeskApp(App[None]):
         if token.reader:
             self.unsupported.pop(token.reader, None)
         self._broadcast(TokensChanged)
+        for screen in self.screen_stack:
+            screen.post_message(TokenInserted(token))
         self._find_owner(token)
         plugins.notify_token_inserted(token)
         self.show_plugin_failures()
@@ -328,6 +332,8 @@ class HelpdeskApp(App[None]):
         if self.tokens.pop(message.serial, None) is not None:
             self._owners.pop(message.serial, None)
             self._broadcast(TokensChanged)
+            for screen in self.screen_stack:
+                screen.post_message(TokenRemoved(message.serial))
             plugins.notify_token_removed(message.serial)
             self.show_plugin_failures()
 
@@ -532,7 +538,7 @@ class HelpdeskApp(App[None]):
                         severity="warning")
             return
         try:
-            screen = wf.screen(self.kiosk.context(self.operator.ref(), token))
+            screen = wf.open(self.kiosk.context(self.operator.ref(), token))
             if not isinstance(screen, Screen):
                 raise TypeError(f"workflow {wf.id} screen factory returned {type(screen).__name__}, not a Screen")
         except Exception as exc:

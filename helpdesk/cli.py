@@ -27,6 +27,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "audit": "helpdesk.commands.audit:audit",
     "subscriber": "helpdesk.commands.subscriber:subscriber",
     "operator": "helpdesk.commands.operator:operator",
+    "report": "helpdesk.commands.report:report",
 }
 
 

@@ -1,152 +1,107 @@
-"""Public API for plugin authors: what a plugin hands to the ``register`` callbacks.
+"""The one public door for plugins. A plugin imports from here (and ``hookimpl``) only.
 
-A plugin imports from here and from :mod:`helpdesk` (``hookimpl``) only; these small
-frozen dataclasses are the whole contract between a plugin and the core for menus,
-reports and record checks. Titles and messages are NFC text; the host normalises them.
+Everything a plugin may use is named below, typed and documented in
+``docs/plugins.md``; the rest of ``helpdesk`` is private and may change. A test over
+the import graph (``tests/test_import_border.py``) fails when a module under
+``plugins/`` imports any other ``helpdesk.*`` module.
+
+Heavy parts load on first use (``WorkflowScreen`` imports Textual, ``FormDocument``
+ReportLab), so importing this module keeps a plugin's hook module light.
+
+The pieces:
+- registering: :class:`PluginSpec`, :class:`Workflow`, :class:`RecordTypeSpec`,
+  :class:`ReportSection` (+ :class:`ReportRow`, :class:`Period`), :class:`Problem`;
+- working: :class:`WorkflowContext` (``ctx.commit``, ``ctx.next_number``, ``ctx.forms``,
+  ``ctx.print``, ``ctx.table``, ``ctx.worker``), :class:`WorkflowScreen`,
+  :func:`command_context` and :func:`read_pin` for commands;
+- data: records, subscribers, units, tokens and certificates, secrets, errors, forms.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from helpdesk.errors import HelpdeskError
+#: Version of this API. A plugin may check it; it changes when a name here changes meaning.
+API_VERSION = "1.0"
+
+# name -> module holding it (imported on first access of the name)
+_LAZY: dict[str, str] = {
+    # registering
+    "PIN_STATES": "helpdesk.workflow.types", "ROLES": "helpdesk.workflow.types",
+    "OperatorRef": "helpdesk.workflow.types", "Period": "helpdesk.workflow.types",
+    "PluginError": "helpdesk.workflow.types", "Problem": "helpdesk.workflow.types",
+    "RecordRefused": "helpdesk.workflow.types", "Register": "helpdesk.workflow.types",
+    "RegistrationError": "helpdesk.workflow.types", "ReportRow": "helpdesk.workflow.types",
+    "ReportSection": "helpdesk.workflow.types", "Role": "helpdesk.workflow.types",
+    "ScreenFactory": "helpdesk.workflow.types", "Workflow": "helpdesk.workflow.types",
+    "PluginSpec": "helpdesk.workflow.spec", "RecordTypeSpec": "helpdesk.workflow.spec",
+    "Target": "helpdesk.workflow.targets", "lazy": "helpdesk.workflow.targets", "resolve": "helpdesk.workflow.targets",
+    # working
+    "WorkflowContext": "helpdesk.workflow.context", "RecordDraft": "helpdesk.workflow.context",
+    "Printed": "helpdesk.workflow.context", "Forms": "helpdesk.workflow.context",
+    "WorkflowScreen": "helpdesk.workflow.screen", "PinInput": "helpdesk.workflow.screen",
+    "StatusLine": "helpdesk.workflow.screen", "describe_error": "helpdesk.workflow.screen",
+    "TokenInserted": "helpdesk.messages", "TokenRemoved": "helpdesk.messages",
+    "command_context": "helpdesk.workflow.commands", "read_pin": "helpdesk.workflow.commands",
+    "pin_stdin_option": "helpdesk.workflow.commands", "cli_operator": "helpdesk.workflow.commands",
+    # settings and text
+    "Settings": "helpdesk.config", "Organisation": "helpdesk.config", "ModuleEntry": "helpdesk.config",
+    "gettext": "helpdesk.i18n", "get_language": "helpdesk.i18n", "nfc": "helpdesk.forms.fonts",
+    # records and tables
+    "Record": "helpdesk.store", "Subject": "helpdesk.store", "Subscriber": "helpdesk.store",
+    "Unit": "helpdesk.store", "Store": "helpdesk.store", "fold": "helpdesk.store",
+    "iso_utc": "helpdesk.store", "NotFound": "helpdesk.store", "InvalidData": "helpdesk.store",
+    "StoreError": "helpdesk.store", "DiskFull": "helpdesk.store",
+    "Number": "helpdesk.store.numbers", "Table": "helpdesk.store.tables", "RowValidator": "helpdesk.store.tables",
+    # tokens
+    "TokenInfo": "helpdesk.tokens.model", "CertInfo": "helpdesk.tokens.model",
+    "TokenFlags": "helpdesk.tokens.model", "Name": "helpdesk.tokens.model",
+    "TokenWorker": "helpdesk.tokens.pkcs11", "PIN_PAD": "helpdesk.tokens.pkcs11", "Pin": "helpdesk.tokens.pkcs11",
+    "KeyRef": "helpdesk.tokens.keyjobs", "GeneratedKey": "helpdesk.tokens.keyjobs",
+    "Secret": "helpdesk.secret",
+    # errors
+    "HelpdeskError": "helpdesk.errors", "ConfigError": "helpdesk.errors", "TokenError": "helpdesk.errors",
+    "TokenNotFound": "helpdesk.errors", "PinIncorrect": "helpdesk.errors",
+    "PinLocked": "helpdesk.errors", "PinPolicyError": "helpdesk.errors", "PrintError": "helpdesk.errors",
+    # forms (ReportLab)
+    "FormDocument": "helpdesk.forms", "Signer": "helpdesk.forms", "FormSeal": "helpdesk.forms",
+    "FormError": "helpdesk.forms", "date_line": "helpdesk.forms", "document_number": "helpdesk.forms",
+    "content_hash": "helpdesk.forms", "FormBuilder": "helpdesk.forms",
+    # printing states
+    "PrintJob": "helpdesk.printing", "JobState": "helpdesk.printing",
+}
+#: Public names whose object is stored under another name in its module.
+_RENAMED = {"TokenRemovedError": ("helpdesk.errors", "TokenRemoved")}
+
+
+def _(message: str) -> str:
+    """Translate ``message`` (an English msgid) into the interface language.
+
+    Plugins add their catalogs with ``PluginSpec(locale=…)``; the core's win on a clash.
+    """
+    from helpdesk.i18n import gettext as _gettext
+
+    return _gettext(message)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENAMED:
+        module, attribute = _RENAMED[name]
+    elif name in _LAZY:
+        module, attribute = _LAZY[name], name
+    else:
+        raise AttributeError(f"helpdesk.extension has no public name {name!r}")
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value  # next access is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 if TYPE_CHECKING:
-    from helpdesk.config import Settings
-    from helpdesk.forms import FormRegistry
-    from helpdesk.store import Store
-    from helpdesk.tokens.model import TokenInfo
-    from helpdesk.tokens.pkcs11 import TokenWorker
+    pass
 
-Role = Literal["operator", "trainer", "admin"]
-ROLES: tuple[Role, ...] = ("operator", "trainer", "admin")
-
-#: Values of :attr:`helpdesk.tokens.model.TokenFlags.user_pin_state`.
-PIN_STATES = ("ok", "count_low", "final_try", "locked")
-
-@dataclass(frozen=True)
-class OperatorRef:
-    """Who is logged in at the kiosk (records and audit entries carry ``id``)."""
-
-    id: str
-    name: str
-    role: Role
-
-
-@dataclass(frozen=True)
-class WorkflowContext:
-    """Everything a workflow screen may use; the kiosk builds one per opened workflow.
-
-    Plugins reach the core only through this object and the hooks: the token worker
-    (every PKCS#11 call, run it from a thread worker and wait on its futures there),
-    the record store (``store.commit``), the form registry, the settings.
-    """
-
-    token: TokenInfo | None  # the token in the reader when the workflow was opened
-    settings: Settings
-    store: Store
-    worker: TokenWorker
-    operator: OperatorRef
-    forms: FormRegistry
-
-
-#: Builds the Textual ``Screen`` for a workflow from its :class:`WorkflowContext`.
-ScreenFactory = Callable[[WorkflowContext], Any]
-
-#: A registry callback owned by another part of the core (record types, forms).
-Register = Callable[..., Any]
-
-
-class PluginError(HelpdeskError):
-    title = "Plugin"
-
-
-class RegistrationError(PluginError):
-    """A ``register(...)`` call was rejected (wrong type, bad field, id already taken)."""
-
-    title = "Plugin registration"
-
-
-@dataclass(frozen=True)
-class Workflow:
-    """A menu entry on the kiosk: what the operator can do for the person at the desk."""
-
-    id: str  # stable, lower-case ascii ("handover", "pin_unlock"); unique across plugins
-    title_vi: str
-    title_en: str
-    screen: ScreenFactory
-    role: Role = "operator"  # least role allowed to start it
-    needs_token: bool = True  # offered only while a token is inserted
-    pin_states: tuple[str, ...] = ()  # user PIN states it applies to; () = any
-    key: str = ""  # Textual key name for a shortcut ("f2"); unique across plugins
-    order: int = 100  # menu position, lower first
-    plugin: str = ""  # set by the host: the plugin that registered it
-
-    def title(self, language: str | None = None) -> str:
-        """The title in ``language`` (default: the current interface language)."""
-        if language is None:
-            from helpdesk.i18n import get_language
-
-            language = get_language()
-        return self.title_en if language == "en" else self.title_vi
-
-    def offered_for(self, token: TokenInfo | None) -> bool:
-        """Whether the menu shows this workflow while ``token`` (or none) is inserted."""
-        if token is None:
-            return not self.needs_token
-        return not self.pin_states or token.flags.user_pin_state in self.pin_states
-
-
-@dataclass(frozen=True)
-class Report:
-    """A report an operator can produce (e.g. monthly handovers per unit)."""
-
-    id: str
-    title_vi: str
-    title_en: str
-    run: Callable[..., Any]  # its arguments are the report runner's contract
-    role: Role = "operator"
-    plugin: str = ""  # set by the host
-
-    def title(self, language: str | None = None) -> str:
-        if language is None:
-            from helpdesk.i18n import get_language
-
-            language = get_language()
-        return self.title_en if language == "en" else self.title_vi
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong with a record before it is saved; an ``error`` blocks the save."""
-
-    message: str  # English msgid with {params}, translated on display
-    field: str = ""  # the record field concerned, "" for the whole record
-    severity: Literal["error", "warning"] = "error"
-    params: Mapping[str, object] = dataclasses.field(default_factory=dict)  # `field` is taken
-    plugin: str = ""  # set by the host
-
-    def localized(self) -> str:
-        from helpdesk.i18n import gettext
-
-        text = gettext(self.message)
-        return text.format(**self.params) if self.params else text
-
-
-__all__ = [
-    "PIN_STATES",
-    "ROLES",
-    "OperatorRef",
-    "PluginError",
-    "Problem",
-    "Register",
-    "RegistrationError",
-    "Report",
-    "Role",
-    "ScreenFactory",
-    "Workflow",
-    "WorkflowContext",
-]
+__all__ = sorted({*_LAZY, *_RENAMED, "API_VERSION", "_", "hookimpl"})

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     import click
 
     from helpdesk.config import ModuleEntry
-    from helpdesk.extension import Problem, Register, Report, Workflow
     from helpdesk.tokens.model import TokenInfo
+    from helpdesk.workflow.context import RecordDraft
+    from helpdesk.workflow.types import Problem, Register, ReportSection, Workflow
 
 PROJECT = "helpdesk"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -70,8 +71,8 @@ def helpdesk_record_saved(record: Any) -> None:
 
 
 @hookspec
-def helpdesk_validate_record(record: Any) -> list[Problem] | None:
-    """Check a record before it is saved; return the problems found ([] or None = fine)."""
+def helpdesk_validate_record(record: RecordDraft) -> list[Problem] | None:
+    """Check a record before ``ctx.commit`` saves it; return the problems ([] or None = fine)."""
 
 
 @hookspec
@@ -80,8 +81,8 @@ def helpdesk_register_forms(register: Register) -> None:
 
 
 @hookspec
-def helpdesk_register_reports(register: Callable[[Report], None]) -> None:
-    """Offer reports by calling ``register(Report(...))``."""
+def helpdesk_register_reports(register: Callable[[ReportSection], None]) -> None:
+    """Offer report sections by calling ``register(ReportSection(...))``."""
 
 
 @hookspec

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 from helpdesk.config import Settings
 
 if TYPE_CHECKING:
-    from helpdesk.extension import OperatorRef, WorkflowContext
     from helpdesk.forms import FormRegistry
     from helpdesk.plugins.manager import PluginFailure
     from helpdesk.store import Store
     from helpdesk.tokens.model import TokenInfo
     from helpdesk.tokens.pkcs11 import TokenWorker
+    from helpdesk.workflow.context import RecordDraft, WorkflowContext
+    from helpdesk.workflow.types import OperatorRef, Problem
 
 
 @dataclass
@@ -34,10 +35,10 @@ class Kiosk:
 
     def context(self, operator: OperatorRef, token: TokenInfo | None) -> WorkflowContext:
         """What a workflow screen gets when the operator opens it."""
-        from helpdesk.extension import WorkflowContext
+        from helpdesk.workflow.context import WorkflowContext
 
         return WorkflowContext(token=token, settings=self.settings, store=self.store, worker=self.worker,
-                               operator=operator, forms=self.forms)
+                               operator=operator, form_registry=self.forms, validate=_validate)
 
     def close(self) -> None:
         if self._owns_worker:
@@ -64,6 +65,12 @@ def open_kiosk(settings: Settings, *, worker: TokenWorker | None = None, store: 
     owns = worker is None
     worker = worker or make_worker(settings)
     return Kiosk(settings, store, worker, forms, failures, owns)
+
+
+def _validate(draft: RecordDraft) -> list[Problem]:
+    from helpdesk import plugins
+
+    return plugins.validate_record(draft).value
 
 
 def _record_saved(record: Any) -> None:

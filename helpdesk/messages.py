@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from helpdesk.extension import Workflow
     from helpdesk.kiosk import Kiosk
     from helpdesk.operators import Operator
     from helpdesk.store import Record
     from helpdesk.tokens.model import ReaderEvent, TokenInfo
     from helpdesk.tokens.tracker import UnsupportedCard
+    from helpdesk.workflow.types import Workflow
 
 
 @dataclass
@@ -36,6 +36,20 @@ class TokenLeft(Message):
 
     serial: str
     reader: str
+
+
+@dataclass
+class TokenInserted(Message, bubble=False):
+    """Sent by the app to every open screen: a token was inserted and read (no PIN)."""
+
+    token: TokenInfo
+
+
+@dataclass
+class TokenRemoved(Message, bubble=False):
+    """Sent by the app to every open screen: the token with ``serial`` was pulled out."""
+
+    serial: str
 
 
 @dataclass

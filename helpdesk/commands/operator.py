@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from helpdesk.extension import ROLES
 from helpdesk.i18n import _
+from helpdesk.workflow.types import ROLES
 
 if TYPE_CHECKING:
     from helpdesk.operators import OperatorBook

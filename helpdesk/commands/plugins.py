@@ -29,7 +29,7 @@ def _health_check() -> None:
 
     plugins.collect_commands()
     plugins.collect_workflows()
-    plugins.collect_reports()
+    plugins.collect_report_sections()
     plugins.collect_record_types(sink)
     plugins.collect_forms(sink)
 
@@ -41,7 +41,7 @@ def _health_check() -> None:
 def plugins(show_all: bool, hook: str | None, as_json: bool) -> None:
     """List plugins: name, version, hooks, state and error."""
     from helpdesk import plugins as host
-    from helpdesk.extension import PluginError
+    from helpdesk.workflow.types import PluginError
 
     if hook is not None:
         full = hook if hook.startswith(PREFIX) else PREFIX + hook

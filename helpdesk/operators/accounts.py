@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from helpdesk.errors import HelpdeskError
-from helpdesk.extension import ROLES, OperatorRef, Role
 from helpdesk.operators.passwords import MIN_LENGTH, PasswordHash, burn_time
 from helpdesk.secret import Secret
+from helpdesk.workflow.types import ROLES, OperatorRef, Role
 
 if TYPE_CHECKING:
     from helpdesk.store import Store

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from helpdesk.config import ModuleEntry
 from helpdesk.errors import HelpdeskError
-from helpdesk.extension import Problem, Register, RegistrationError, Report, Workflow
 from helpdesk.plugins.checks import (
     RESULT_CHECKS,
     check_catalog,
@@ -44,6 +43,7 @@ from helpdesk.plugins.manager import (
     PluginState,
 )
 from helpdesk.plugins.registration import RegisterBuffer, calling
+from helpdesk.workflow.types import Problem, Register, RegistrationError, ReportSection, Workflow
 
 if TYPE_CHECKING:
     import click
@@ -82,17 +82,15 @@ def collect_workflows() -> HookOutcome[tuple[Workflow, ...]]:
     return HookOutcome(tuple(wf for _, wf in ordered), tuple(failures))
 
 
-def collect_reports(register: Callable[[Report], Any] | None = None) -> HookOutcome[tuple[Report, ...]]:
-    """Every plugin's reports, checked; each accepted one is also passed to ``register``."""
+def collect_report_sections() -> HookOutcome[tuple[ReportSection, ...]]:
+    """Every plugin's report sections, checked, ordered by ``order`` then registration."""
     pm = get_plugin_manager()
     with calling() as failures:
         buffer = RegisterBuffer(pm, "helpdesk_register_reports", check_report)
         pm.hook.helpdesk_register_reports(register=buffer.register)
         found = buffer.resolve(lambda r: [("report", r.id)])
-        if register is not None:
-            for report in found:
-                register(report)
-    return HookOutcome(tuple(found), tuple(failures))
+    ordered = sorted(enumerate(found), key=lambda pair: (pair[1].order, pair[0]))
+    return HookOutcome(tuple(r for _, r in ordered), tuple(failures))
 
 
 def collect_commands() -> dict[str, click.Command]:
@@ -305,7 +303,7 @@ __all__ = [
     "collect_commands",
     "collect_forms",
     "collect_record_types",
-    "collect_reports",
+    "collect_report_sections",
     "collect_workflows",
     "current_plugin",
     "failures",

@@ -1,7 +1,7 @@
 """What the host accepts from plugins: hook results and registered items.
 
-Each check raises a :class:`~helpdesk.extension.PluginError` (results) or
-:class:`~helpdesk.extension.RegistrationError` (``register`` calls) naming what was
+Each check raises a :class:`~helpdesk.workflow.types.PluginError` (results) or
+:class:`~helpdesk.workflow.types.RegistrationError` (``register`` calls) naming what was
 wrong, and returns the value normalised (NFC text) and stamped with its plugin.
 """
 
@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from helpdesk.config import ModuleEntry
-from helpdesk.extension import (
+from helpdesk.workflow.types import (
     PIN_STATES,
     ROLES,
     PluginError,
     Problem,
     RegistrationError,
-    Report,
+    ReportSection,
     Workflow,
 )
 
@@ -72,20 +72,20 @@ def _expect(item: object, kind: type[T]) -> T:
     return item
 
 
-def _check_common(item: Workflow | Report) -> None:
+def _check_common(item: Workflow | ReportSection) -> None:
     if not isinstance(item.id, str) or not _ID.match(item.id):
         raise RegistrationError("Bad id {id!r}: use lower-case letters, digits, _ . -", id=item.id)
     for title in (item.title_vi, item.title_en):
         if not isinstance(title, str) or not title.strip():
             raise RegistrationError("{id}: both titles (vi, en) are required", id=item.id)
-    if item.role not in ROLES:
-        raise RegistrationError("{id}: unknown role {role!r}", id=item.id, role=item.role)
+    if getattr(item, "role", "operator") not in ROLES:
+        raise RegistrationError("{id}: unknown role {role!r}", id=item.id, role=getattr(item, "role", ""))
 
 
 def check_workflow(item: object, plugin: str) -> Workflow:
     wf = _expect(item, Workflow)
     _check_common(wf)
-    if not callable(wf.screen):
+    if not (callable(wf.screen) or (isinstance(wf.screen, str) and ":" in wf.screen)):
         raise RegistrationError("{id}: screen must be callable", id=wf.id)
     if not isinstance(wf.needs_token, bool) or not isinstance(wf.order, int) or not isinstance(wf.key, str):
         raise RegistrationError("{id}: needs_token, order or key has the wrong type", id=wf.id)
@@ -94,11 +94,11 @@ def check_workflow(item: object, plugin: str) -> Workflow:
     return replace(wf, title_vi=nfc(wf.title_vi), title_en=nfc(wf.title_en), pin_states=tuple(wf.pin_states), plugin=plugin)
 
 
-def check_report(item: object, plugin: str) -> Report:
-    report = _expect(item, Report)
+def check_report(item: object, plugin: str) -> ReportSection:
+    report = _expect(item, ReportSection)
     _check_common(report)
-    if not callable(report.run):
-        raise RegistrationError("{id}: run must be callable", id=report.id)
+    if not callable(report.compute) or not isinstance(report.order, int):
+        raise RegistrationError("{id}: compute must be callable and order an integer", id=report.id)
     return replace(report, title_vi=nfc(report.title_vi), title_en=nfc(report.title_en), plugin=plugin)
 
 

@@ -30,8 +30,8 @@ import pluggy
 
 from helpdesk import hookspecs
 from helpdesk.errors import HelpdeskError
-from helpdesk.extension import PluginError
 from helpdesk.plugins.checks import RESULT_CHECKS, expect_none
+from helpdesk.workflow.types import PluginError
 
 logger = logging.getLogger("helpdesk.plugins")
 logger.addHandler(logging.NullHandler())  # the app decides where logs go; never stderr under the TUI

@@ -1,7 +1,7 @@
 """``register`` callbacks for collecting hooks, and per-call failure capture.
 
 A buffer checks each item as the plugin registers it (a bad item raises
-:class:`~helpdesk.extension.RegistrationError` into the plugin and fails it), then,
+:class:`~helpdesk.workflow.types.RegistrationError` into the plugin and fails it), then,
 after the hook call, resolves clashes plugin by plugin in *registration* order: the
 first plugin keeps the id, the later one is failed as a whole, so a failed plugin
 never contributes half of its items.
@@ -13,13 +13,13 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Generic, TypeVar
 
-from helpdesk.extension import RegistrationError
 from helpdesk.plugins.manager import (
     CALL_FAILURES,
     CURRENT_PLUGIN,
     HelpdeskPluginManager,
     PluginFailure,
 )
+from helpdesk.workflow.types import RegistrationError
 
 T = TypeVar("T")
 

@@ -25,8 +25,8 @@ from helpdesk.widgets.token_panel import TokenPanel
 from helpdesk.widgets.workflow_menu import WorkflowMenu
 
 if TYPE_CHECKING:
-    from helpdesk.extension import Workflow
     from helpdesk.operators import Operator
+    from helpdesk.workflow.types import Workflow
 
 
 class HomeScreen(KioskScreen):

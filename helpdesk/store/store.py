@@ -31,11 +31,13 @@ from helpdesk.store.audit import (
 from helpdesk.store.directory import Subscribers, Units
 from helpdesk.store.errors import CommitIncomplete, InvalidData, NotFound, StoreBusy, StoreError
 from helpdesk.store.journal import JOURNAL, Transaction, recover
+from helpdesk.store.numbers import Number, Numbers
 from helpdesk.store.outbox import Outbox
 from helpdesk.store.records import RECORD_TYPES, VOID, Record, RecordTypeRegistry, Subject
 from helpdesk.store.rows import Subscriber
 from helpdesk.store.segments import Log
-from helpdesk.store.storage import load_tables
+from helpdesk.store.storage import AtomicStorage, load_tables
+from helpdesk.store.tables import TABLE_CHANGE, Tables, validate_table_change
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,11 @@ class Store:
         self.subscribers = Subscribers(self, self.directory, self.units)
         self.audit = AuditLog(self)
         self.outbox = Outbox(self)
+        self.numbers = Numbers(self, self.directory)
+        self.tables = Tables(self, self.directory)
+        if TABLE_CHANGE not in self.record_types.names():
+            self.record_types.register(TABLE_CHANGE, validate_table_change,
+                                       description="A change to a synced plugin table", owner="core")
 
     # --- life cycle ----------------------------------------------------------------
     def _open(self) -> None:
@@ -235,12 +242,16 @@ class Store:
         )
 
     def commit(self, record_type: str, subject: Subject | Mapping[str, Any] | None,
-               payload: Mapping[str, Any], operator: str) -> Record:
+               payload: Mapping[str, Any], operator: str, *, number: Number | None = None) -> Record:
         """Save one record with its audit and outbox entries; returns once it is on disk."""
-        return self.commit_many([(record_type, subject, payload, operator)])[0]
+        return self.commit_many([(record_type, subject, payload, operator)], number=number)[0]
 
-    def commit_many(self, items: Iterable[RecordInput]) -> list[Record]:
-        """Save several records in one commit (all or none)."""
+    def commit_many(self, items: Iterable[RecordInput], *, number: Number | None = None) -> list[Record]:
+        """Save several records in one commit (all or none).
+
+        ``number`` (from :meth:`Numbers.next`) is taken in the same commit: the counter
+        moves only if the records land, so numbers have no gaps and no duplicates.
+        """
         self._check_writable()
         items = list(items)
         for record_type, *_ in items:
@@ -249,14 +260,44 @@ class Store:
         with self._lock:
             now = self.now()
             records = [self._build(t, s, p, o, now) for t, s, p, o in items]
-            self._append(records)
+            self._append(records, number)
         self._notify(records)
         return records
 
-    def _append(self, records: list[Record]) -> None:
+    def _append(self, records: list[Record], number: Number | None = None) -> None:
         with self.transaction():
+            if number is not None:
+                self.numbers.take(number)
             for record in records:
                 self.log.append_record(record)
+
+    def write_with_audit(self, storage: AtomicStorage, data: Mapping[str, Any], *, operator: str, action: str,
+                         ref: str | None, count: int, digest_: str,
+                         records: Iterable[tuple[str, Subject | Mapping[str, Any] | None, Mapping[str, Any]]] = ()
+                         ) -> list[Record]:
+        """Replace one table file and audit it (plus records, e.g. for sync) in one commit."""
+        self._check_writable()
+        who = _clean_operator(operator)
+        with self._lock:
+            now = self.now()
+            built = [self._build(t, s, p, who, now) for t, s, p in records]
+            with self.transaction():
+                storage.write(dict(data))
+                self.log.append(time=now, operator=who, action=action, ref=ref, count=count, digest_=digest_)
+                for record in built:
+                    self.log.append_record(record)
+        self._notify(built)
+        return built
+
+    def audit_event(self, operator: str, action: str, ref: str | None = None, detail: Mapping[str, Any] | None = None,
+                    count: int = 0) -> None:
+        """An audit entry without a record (log-ins, exports): hash-chained like the rest."""
+        from helpdesk.store.canonical import digest
+
+        who = unicodedata.normalize("NFC", operator or "").strip()[:64] or "?"
+        with self._lock, self.transaction():
+            self.log.append(time=self.now(), operator=who, action=action, ref=ref, count=count,
+                            digest_=digest(dict(detail or {"action": action})))
 
     def void(self, record_id: str, reason: str, operator: str) -> Record:
         """Cancel a record: a new ``void`` record naming it and why. The old one stays."""

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar
 
 import pkcs11
@@ -30,8 +31,9 @@ from pkcs11 import Attribute, ObjectClass, TokenFlag
 
 from helpdesk import errors
 from helpdesk.secret import Secret
-from helpdesk.tokens import cinfo
+from helpdesk.tokens import cinfo, keyjobs
 from helpdesk.tokens.certs import parse_certificate_cached, public_numbers
+from helpdesk.tokens.keyjobs import GeneratedKey, KeyRef
 from helpdesk.tokens.model import CertInfo, TokenFlags, TokenInfo
 from helpdesk.tokens.modules import ModuleChoice, ModuleRegistry
 
@@ -233,6 +235,32 @@ class TokenWorker:
         signing). ``fn`` runs on the worker thread: it must not touch the UI.
         """
         return self.submit(self._run_in_session, serial, fn, pin, so_pin, rw)
+
+    def sign(self, serial: str, pin: Pin, data: bytes, *, key: KeyRef | None = None,
+             mechanism: str = "SHA256_RSA_PKCS") -> Future[bytes]:
+        """Log in and sign ``data`` with the token's private key (``key``: by id/label)."""
+        return self.run_in_session(serial, partial(keyjobs.sign, key=key or KeyRef(), data=data, mechanism=mechanism),
+                                   pin=pin)
+
+    def generate_key_pair(self, serial: str, pin: Pin, *, key_id: str, label: str,
+                          bits: int = 2048) -> Future[GeneratedKey]:
+        """Make an RSA key pair on the token (sensitive, never extractable)."""
+        return self.run_in_session(serial, partial(keyjobs.generate_rsa, bits=bits, key_id=key_id, label=label),
+                                   pin=pin, rw=True)
+
+    def public_key(self, serial: str, key: KeyRef, pin: Pin | None = None) -> Future[bytes]:
+        """A public key on the token as SubjectPublicKeyInfo DER."""
+        return self.run_in_session(serial, partial(keyjobs.public_key_der, key=key), pin=pin)
+
+    def import_certificate(self, serial: str, pin: Pin, der: bytes, *, key_id: str, label: str) -> Future[None]:
+        """Write a certificate object beside the key with CKA_ID ``key_id``."""
+        return self.run_in_session(serial, partial(keyjobs.import_certificate, der=der, key_id=key_id, label=label),
+                                   pin=pin, rw=True)
+
+    def delete_certificate(self, serial: str, pin: Pin, cert_serial: str) -> Future[int]:
+        """Remove the certificate objects with this serial number (hex); how many went."""
+        return self.run_in_session(serial, partial(keyjobs.delete_certificate, serial_hex=cert_serial),
+                                   pin=pin, rw=True)
 
     def inject_fault(self, serial: str, fault: InjectedFault | None) -> Future[None]:
         """TEST-ONLY fault injection at our boundary (see :class:`InjectedFault`)."""

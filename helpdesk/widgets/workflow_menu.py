@@ -15,9 +15,9 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from helpdesk.extension import Workflow
 from helpdesk.i18n import _
 from helpdesk.tokens.model import TokenInfo
+from helpdesk.workflow.types import Workflow
 
 
 class WorkflowMenu(OptionList):

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from helpdesk import hookimpl
-from helpdesk.extension import Workflow, WorkflowContext
+from helpdesk.workflow.types import Workflow, WorkflowContext
 
 
 def _check_visit(payload: Mapping[str, Any]) -> list[str]:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from helpdesk import hookimpl, i18n, plugins
 from helpdesk.config import ModuleEntry
-from helpdesk.extension import Problem, Report, Workflow
+from helpdesk.workflow.types import Period, Problem, ReportRow, ReportSection, Workflow
 from helpdesk.tokens.model import TokenFlags, TokenInfo
 
 TOKEN = TokenInfo(
@@ -192,14 +192,15 @@ def test_hook_register_reports(register_plugin: Any) -> None:
     class Reports:
         @hookimpl
         def helpdesk_register_reports(self, register: Any) -> None:
-            register(Report("handovers_by_unit", "Bàn giao theo đơn vị", "Handovers by unit",
-                            run=lambda **kw: [("Sở Tư pháp", 4)]))
+            register(ReportSection("handovers_by_unit", "Bàn giao theo đơn vị", "Handovers by unit",
+                                   compute=lambda ctx, period, unit: [
+                                       ReportRow("handover.count", "Số bàn giao", "Handovers", 4, unit="stp")]))
 
-    passed_on: list[Report] = []
     register_plugin(Reports(), "reports")
-    (report,) = plugins.collect_reports(passed_on.append).value
+    (report,) = plugins.collect_report_sections().value
     assert (report.id, report.plugin, report.title("vi")) == ("handovers_by_unit", "reports", "Bàn giao theo đơn vị")
-    assert passed_on == [report] and report.run() == [("Sở Tư pháp", 4)]
+    (row,) = report.compute(None, Period.parse("2026Q4"), None)  # type: ignore[arg-type]
+    assert (row.metric, row.value, row.label("vi")) == ("handover.count", 4, "Số bàn giao")
 
 
 def test_hook_register_catalogs(register_plugin: Any, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from helpdesk import hookimpl, plugins
 from helpdesk.config import ModuleEntry
-from helpdesk.extension import Problem, RegistrationError, Workflow
+from helpdesk.workflow.types import Problem, RegistrationError, Workflow
 
 SAMPLES = Path(__file__).parent / "sample_plugins"
 
@@ -410,7 +410,7 @@ def test_package_folder_plugin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     pkg.mkdir()
     (pkg / "__init__.py").write_text("from .impl import helpdesk_register_workflows  # noqa: F401\n")
     (pkg / "impl.py").write_text(
-        "from helpdesk import hookimpl\nfrom helpdesk.extension import Workflow\n"
+        "from helpdesk import hookimpl\nfrom helpdesk.workflow.types import Workflow\n"
         "@hookimpl\ndef helpdesk_register_workflows(register):\n"
         "    register(Workflow('folder', 'Thư mục', 'Folder', screen=print, needs_token=False))\n"
     )
@@ -456,7 +456,7 @@ def test_entry_points_load_with_isolation_and_blocking(monkeypatch: pytest.Monke
         {"ep_demo": "helpdesk_ep_demo", "ep_broken": "helpdesk_ep_missing_module"},
         {"helpdesk_ep_demo": """
             from helpdesk import hookimpl
-            from helpdesk.extension import Workflow
+            from helpdesk.workflow.types import Workflow
 
             @hookimpl
             def helpdesk_register_workflows(register):

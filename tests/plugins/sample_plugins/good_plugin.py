@@ -6,7 +6,7 @@ import click
 
 from helpdesk import hookimpl
 from helpdesk.config import ModuleEntry
-from helpdesk.extension import Report, Workflow
+from helpdesk.workflow.types import ReportSection, Workflow
 
 __version__ = "1.0.0"
 
@@ -18,7 +18,7 @@ def helpdesk_register_workflows(register: Any) -> None:
 
 @hookimpl
 def helpdesk_register_reports(register: Any) -> None:
-    register(Report("good_report", "Báo cáo tốt", "Good report", run=lambda **kw: []))
+    register(ReportSection("good_report", "Báo cáo tốt", "Good report", compute=lambda ctx, period, unit: []))
 
 
 @hookimpl
