@@ -28,6 +28,9 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "subscriber": "helpdesk.commands.subscriber:subscriber",
     "operator": "helpdesk.commands.operator:operator",
     "report": "helpdesk.commands.report:report",
+    "sync": "helpdesk.sync.commands:sync",
+    "kiosk": "helpdesk.sync.commands:kiosk",
+    "registry": "helpdesk.registry.cli:registry",
 }
 
 

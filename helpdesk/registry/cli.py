@@ -1,0 +1,96 @@
+"""``helpdesk registry serve|enroll|revoke|kiosks|flags|import`` (run on the registry host)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from helpdesk.i18n import _
+
+db_option = click.option("--db", "db_url", default=None, metavar="URL",
+                         help="SQLAlchemy URL (default: $HELPDESK_REGISTRY_DB or a SQLite file in "
+                              "$HELPDESK_HOME/registry); PostgreSQL: postgresql+psycopg://user@host/db")
+
+
+@click.group()
+def registry() -> None:
+    """The Home Affairs registry service and its administration."""
+
+
+@registry.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8470, show_default=True, help="0 = any free port (printed).")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+def serve(db_url: str | None, host: str, port: int, tls_cert: Path | None, tls_key: Path | None) -> None:
+    """Serve the registry API (OpenAPI at /openapi.json) until Ctrl-C."""
+    from helpdesk.registry.server import serve as run
+
+    run(db_url, host, port, tls_cert, tls_key)
+
+
+@registry.command()
+@db_option
+@click.argument("kiosk_id")
+@click.argument("public_key")
+@click.option("--unit", default=None, help="The unit (đơn vị) the kiosk serves.")
+def enroll(db_url: str | None, kiosk_id: str, public_key: str, unit: str | None) -> None:
+    """Accept batches signed by PUBLIC_KEY (as 'helpdesk kiosk id' prints it) for KIOSK_ID."""
+    from helpdesk.registry.db import open_db
+    from helpdesk.registry.kiosks import enroll as do_enroll
+
+    kiosk = do_enroll(open_db(db_url), kiosk_id, public_key, unit)
+    click.echo(_("Kiosk {kiosk} enrolled (audit head #{seq}).").format(kiosk=kiosk.id, seq=kiosk.head_seq))
+
+
+@registry.command()
+@db_option
+@click.argument("kiosk_id")
+def revoke(db_url: str | None, kiosk_id: str) -> None:
+    """Refuse every further batch from KIOSK_ID (its records already received stay)."""
+    from helpdesk.registry.db import open_db
+    from helpdesk.registry.kiosks import revoke as do_revoke
+
+    do_revoke(open_db(db_url), kiosk_id)
+    click.echo(_("Kiosk {kiosk} revoked.").format(kiosk=kiosk_id))
+
+
+@registry.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True)
+def kiosks(db_url: str | None, as_json: bool) -> None:
+    """Enrolled kiosks with their audit heads."""
+    from helpdesk.registry.db import open_db
+    from helpdesk.registry.kiosks import list_kiosks
+
+    found = list_kiosks(open_db(db_url))
+    if as_json:
+        click.echo(json.dumps({"kiosks": [k.to_json() for k in found]}, ensure_ascii=False, indent=2))
+        return
+    for k in found:
+        state = _("revoked") if k.revoked_at else _("enrolled")
+        click.echo(f"{k.id:<24} {state:<10} #{k.head_seq:<8} {k.unit or '-'}")
+
+
+@registry.command()
+@db_option
+@click.option("--kiosk", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def flags(db_url: str | None, kiosk: str | None, as_json: bool) -> None:
+    """Audit gaps, forks and conflicting records; exit 1 when there is any."""
+    from helpdesk.registry.db import open_db
+    from helpdesk.registry.queries import list_flags
+
+    found = list_flags(open_db(db_url), kiosk)
+    if as_json:
+        click.echo(json.dumps({"flags": found}, ensure_ascii=False, indent=2))
+    else:
+        for f in found:
+            click.echo(f"{f['created_at']}  {f['kiosk_id']:<20} {f['kind']:<8} #{f['seq']}  {f['detail']}")
+        if not found:
+            click.echo(_("No flags."))
+    if found:
+        raise click.exceptions.Exit(1)

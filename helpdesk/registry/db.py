@@ -1,0 +1,90 @@
+"""Engines and migrations: a SQLite file by default, PostgreSQL (``postgresql+psycopg://``) by URL.
+
+SQLite runs in WAL mode with ``BEGIN IMMEDIATE`` transactions, so concurrent ingests
+queue on the write lock instead of failing half-way. :func:`upgrade` applies the
+Alembic migrations in ``helpdesk/registry/migrations`` (the same ones on both).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from helpdesk.registry.errors import RegistryError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DB_ENV = "HELPDESK_REGISTRY_DB"
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def default_url() -> str:
+    """``$HELPDESK_REGISTRY_DB``, else a SQLite file in ``$HELPDESK_HOME/registry/``."""
+    env = os.environ.get(DB_ENV)
+    if env:
+        return env
+    from helpdesk.config import default_home
+
+    return f"sqlite:///{default_home() / 'registry' / 'registry.db'}"
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError for a bad URL
+        raise RegistryError("Bad database URL {url}", url=_safe(url)) from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 60})
+        _sqlite_setup(engine)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, pool_size=8, max_overflow=8)
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable>"
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest schema (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_db(url: str | None = None) -> Engine:
+    """An engine on ``url`` (default :func:`default_url`) with the schema up to date."""
+    engine = make_engine(url or default_url())
+    upgrade(engine)
+    return engine

@@ -1,0 +1,84 @@
+"""The registry's tables (SQLAlchemy Core). Changes go through an Alembic migration.
+
+- ``kiosks``: enrolled public keys, unit, revocation, and the audit head held for each;
+- ``audit_entries``: every kiosk's audit chain as received (hashes, for ``verify --registry``);
+- ``records``: one row per record UUID (the canonical JSON in ``body``), keyset-paginated by ``pk``;
+- ``batches``: batch ids seen (a replay is refused);
+- ``flags``: gaps, forks and conflicting records, shown and never merged.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+#: an auto-increment key that is a rowid alias on SQLite and a bigint on PostgreSQL
+AutoKey = BigInteger().with_variant(Integer(), "sqlite")
+
+kiosks = Table(
+    "kiosks", metadata,
+    Column("id", String(100), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("unit", String(200)),
+    Column("enrolled_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+    Column("head_seq", BigInteger, nullable=False, default=0),
+    Column("head_hash", String(64), nullable=False),
+    Column("head_time", String(32)),
+)
+
+audit_entries = Table(
+    "audit_entries", metadata,
+    Column("kiosk_id", String(100), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("prev", String(64), nullable=False),
+    Column("time", String(32), nullable=False),
+    Column("action", String(200), nullable=False),
+    Column("ref", String(200)),
+    Column("body", Text, nullable=False),
+)
+
+records = Table(
+    "records", metadata,
+    Column("pk", AutoKey, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("kiosk_id", String(100), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("time", String(32), nullable=False),
+    Column("unit", String(200)),
+    Column("operator", String(200), nullable=False),
+    Column("subscriber_id", String(100)),
+    Column("token_serial", String(100)),
+    Column("cert_serial", String(100)),
+    Column("digest", String(64), nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Column("batch_id", String(64), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_records_unit_type_time", "unit", "type", "time"),
+    Index("ix_records_type_time", "type", "time"),
+    Index("ix_records_kiosk", "kiosk_id", "audit_seq"),
+)
+
+batches = Table(
+    "batches", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kiosk_id", String(100), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("source", String(20), nullable=False),
+)
+
+flags = Table(
+    "flags", metadata,
+    Column("pk", AutoKey, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),  # gap | fork | conflict
+    Column("seq", BigInteger),
+    Column("ref", String(200)),
+    Column("detail", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Index("ix_flags_kiosk", "kiosk_id", "kind", "seq"),
+)

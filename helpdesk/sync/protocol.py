@@ -1,0 +1,92 @@
+"""The signed batch: one format for HTTP batches, offline bundles and receipts.
+
+A batch is a JSON object::
+
+    {"protocol": "helpdesk.sync/1", "kind": "batch", "batch_id": UUID,
+     "kiosk_id": …, "created": ISO-UTC, "audit": [audit entries…],
+     "records": [records…], "signature": base64(Ed25519)}
+
+The signature covers the canonical JSON (NFC strings, sorted keys, no whitespace,
+no floats — :mod:`helpdesk.store.canonical`) of the object without ``signature``.
+``audit`` is a contiguous run of the kiosk's audit chain covering every record in
+``records``, so the registry can check each record against its entry and the chain
+against the head it already holds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from helpdesk.store.canonical import NotCanonical, canonical
+
+PROTOCOL = "helpdesk.sync/1"
+BATCH = "batch"
+RECEIPT = "receipt"
+SIGNATURE = "signature"
+
+
+class BadKey(ValueError):
+    """Not a base64 Ed25519 public key."""
+
+
+def encode_public_key(key: Ed25519PublicKey) -> str:
+    """The 32 raw bytes of the key, base64 (how ``kiosk id`` prints it and ``enroll`` takes it)."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode("ascii")
+
+
+def decode_public_key(text: str) -> Ed25519PublicKey:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise BadKey(f"not a base64 Ed25519 public key: {exc}") from exc
+
+
+def signed_bytes(doc: Mapping[str, Any]) -> bytes:
+    """What the signature covers: canonical JSON of everything but the signature."""
+    return canonical({k: v for k, v in doc.items() if k != SIGNATURE})
+
+
+def sign(doc: Mapping[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    body = {k: v for k, v in doc.items() if k != SIGNATURE}
+    return {**body, SIGNATURE: base64.b64encode(key.sign(signed_bytes(body))).decode("ascii")}
+
+
+def verify(doc: Mapping[str, Any], key: Ed25519PublicKey) -> bool:
+    """True when ``doc`` carries a good signature by ``key`` (any malformation: False)."""
+    sig = doc.get(SIGNATURE)
+    if not isinstance(sig, str):
+        return False
+    try:
+        key.verify(base64.b64decode(sig, validate=True), signed_bytes(doc))
+    except (InvalidSignature, binascii.Error, ValueError, NotCanonical, TypeError):
+        return False
+    return True
+
+
+def make_batch(
+    kiosk_id: str,
+    audit: Sequence[Mapping[str, Any]],
+    records: Sequence[Mapping[str, Any]],
+    created: str,
+    batch_id: str | None = None,
+) -> dict[str, Any]:
+    """An unsigned batch (sign it with :func:`sign`)."""
+    return {
+        "protocol": PROTOCOL,
+        "kind": BATCH,
+        "batch_id": batch_id or str(uuid.uuid4()),
+        "kiosk_id": kiosk_id,
+        "created": created,
+        "audit": [dict(e) for e in audit],
+        "records": [dict(r) for r in records],
+    }
