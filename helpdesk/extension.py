@@ -31,7 +31,7 @@ _LAZY: dict[str, str] = {
     "PIN_STATES": "helpdesk.workflow.types", "ROLES": "helpdesk.workflow.types",
     "OperatorRef": "helpdesk.workflow.types", "Period": "helpdesk.workflow.types",
     "PluginError": "helpdesk.workflow.types", "Problem": "helpdesk.workflow.types",
-    "RecordRefused": "helpdesk.workflow.types", "Register": "helpdesk.workflow.types",
+    "RecordRefused": "helpdesk.workflow.types", "RecordAction": "helpdesk.workflow.types", "Register": "helpdesk.workflow.types",
     "RegistrationError": "helpdesk.workflow.types", "ReportRow": "helpdesk.workflow.types",
     "ReportSection": "helpdesk.workflow.types", "Role": "helpdesk.workflow.types",
     "ScreenFactory": "helpdesk.workflow.types", "Workflow": "helpdesk.workflow.types",

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from helpdesk.config import ModuleEntry
     from helpdesk.tokens.model import TokenInfo
     from helpdesk.workflow.context import RecordDraft
-    from helpdesk.workflow.types import Problem, Register, ReportSection, Workflow
+    from helpdesk.workflow.types import Problem, RecordAction, Register, ReportSection, Workflow
 
 PROJECT = "helpdesk"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -83,6 +83,11 @@ def helpdesk_register_forms(register: Register) -> None:
 @hookspec
 def helpdesk_register_reports(register: Callable[[ReportSection], None]) -> None:
     """Offer report sections by calling ``register(ReportSection(...))``."""
+
+
+@hookspec
+def helpdesk_register_record_actions(register: Callable[[RecordAction], None]) -> None:
+    """Offer actions on records another workflow just saved: ``register(RecordAction(...))``."""
 
 
 @hookspec

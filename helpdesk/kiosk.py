@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from helpdesk.tokens.model import TokenInfo
     from helpdesk.tokens.pkcs11 import TokenWorker
     from helpdesk.workflow.context import RecordDraft, WorkflowContext
-    from helpdesk.workflow.types import OperatorRef, Problem
+    from helpdesk.workflow.types import OperatorRef, Problem, RecordAction
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Kiosk:
     worker: TokenWorker
     forms: FormRegistry
     plugin_failures: list[PluginFailure] = field(default_factory=list)
+    record_actions: tuple[RecordAction, ...] = ()
     _owns_worker: bool = False
 
     def context(self, operator: OperatorRef, token: TokenInfo | None) -> WorkflowContext:
@@ -38,7 +39,8 @@ class Kiosk:
         from helpdesk.workflow.context import WorkflowContext
 
         return WorkflowContext(token=token, settings=self.settings, store=self.store, worker=self.worker,
-                               operator=operator, form_registry=self.forms, validate=_validate)
+                               operator=operator, form_registry=self.forms, validate=_validate,
+                               actions=self.record_actions)
 
     def close(self) -> None:
         if self._owns_worker:
@@ -61,10 +63,12 @@ def open_kiosk(settings: Settings, *, worker: TokenWorker | None = None, store: 
     failures += plugins.collect_record_types(store.register_record_type).failures
     forms = FormRegistry()
     failures += plugins.collect_forms(forms.register).failures
+    actions = plugins.collect_record_actions()
+    failures += actions.failures
     store.add_listener(_record_saved)
     owns = worker is None
     worker = worker or make_worker(settings)
-    return Kiosk(settings, store, worker, forms, failures, owns)
+    return Kiosk(settings, store, worker, forms, failures, actions.value, owns)
 
 
 def _validate(draft: RecordDraft) -> list[Problem]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -31,6 +31,7 @@ from helpdesk.plugins.checks import (
     RESULT_CHECKS,
     check_catalog,
     check_command,
+    check_record_action,
     check_report,
     check_workflow,
 )
@@ -43,7 +44,14 @@ from helpdesk.plugins.manager import (
     PluginState,
 )
 from helpdesk.plugins.registration import RegisterBuffer, calling
-from helpdesk.workflow.types import Problem, Register, RegistrationError, ReportSection, Workflow
+from helpdesk.workflow.types import (
+    Problem,
+    RecordAction,
+    Register,
+    RegistrationError,
+    ReportSection,
+    Workflow,
+)
 
 if TYPE_CHECKING:
     import click
@@ -91,6 +99,16 @@ def collect_report_sections() -> HookOutcome[tuple[ReportSection, ...]]:
         found = buffer.resolve(lambda r: [("report", r.id)])
     ordered = sorted(enumerate(found), key=lambda pair: (pair[1].order, pair[0]))
     return HookOutcome(tuple(r for _, r in ordered), tuple(failures))
+
+
+def collect_record_actions() -> HookOutcome[tuple[RecordAction, ...]]:
+    """Every plugin's actions on saved records, checked, in registration order."""
+    pm = get_plugin_manager()
+    with calling() as failures:
+        buffer = RegisterBuffer(pm, "helpdesk_register_record_actions", check_record_action)
+        pm.hook.helpdesk_register_record_actions(register=buffer.register)
+        found = buffer.resolve(lambda a: [("record action", a.id)])
+    return HookOutcome(tuple(found), tuple(failures))
 
 
 def collect_commands() -> dict[str, click.Command]:
@@ -302,6 +320,7 @@ __all__ = [
     "collect_catalogs",
     "collect_commands",
     "collect_forms",
+    "collect_record_actions",
     "collect_record_types",
     "collect_report_sections",
     "collect_workflows",

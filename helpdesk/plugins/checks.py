@@ -21,6 +21,7 @@ from helpdesk.workflow.types import (
     ROLES,
     PluginError,
     Problem,
+    RecordAction,
     RegistrationError,
     ReportSection,
     Workflow,
@@ -72,7 +73,7 @@ def _expect(item: object, kind: type[T]) -> T:
     return item
 
 
-def _check_common(item: Workflow | ReportSection) -> None:
+def _check_common(item: Workflow | ReportSection | RecordAction) -> None:
     if not isinstance(item.id, str) or not _ID.match(item.id):
         raise RegistrationError("Bad id {id!r}: use lower-case letters, digits, _ . -", id=item.id)
     for title in (item.title_vi, item.title_en):
@@ -100,6 +101,17 @@ def check_report(item: object, plugin: str) -> ReportSection:
     if not callable(report.compute) or not isinstance(report.order, int):
         raise RegistrationError("{id}: compute must be callable and order an integer", id=report.id)
     return replace(report, title_vi=nfc(report.title_vi), title_en=nfc(report.title_en), plugin=plugin)
+
+
+def check_record_action(item: object, plugin: str) -> RecordAction:
+    action = _expect(item, RecordAction)
+    _check_common(action)
+    if not (callable(action.screen) or (isinstance(action.screen, str) and ":" in action.screen)):
+        raise RegistrationError("{id}: screen must be callable", id=action.id)
+    if not action.record_types or not all(isinstance(t, str) and t for t in action.record_types):
+        raise RegistrationError("{id}: record_types must name at least one record type", id=action.id)
+    return replace(action, title_vi=nfc(action.title_vi), title_en=nfc(action.title_en),
+                   record_types=tuple(action.record_types), plugin=plugin)
 
 
 def check_catalog(item: object, plugin: str) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from helpdesk.errors import PrintError
-from helpdesk.workflow.types import OperatorRef, Problem, RecordRefused
+from helpdesk.workflow.types import OperatorRef, Problem, RecordAction, RecordRefused
 
 if TYPE_CHECKING:
     from helpdesk.config import Settings
@@ -89,6 +89,7 @@ class WorkflowContext:
     operator: OperatorRef
     form_registry: FormRegistry
     validate: Callable[[RecordDraft], Sequence[Problem]] = field(default=lambda draft: ())
+    actions: Sequence[RecordAction] = ()  # every plugin's actions on saved records
     forms: Forms = field(init=False)
 
     def __post_init__(self) -> None:
@@ -118,6 +119,10 @@ class WorkflowContext:
         if any(p.severity == "error" for p in problems):
             raise RecordRefused(problems)
         return self.store.commit_many([(t, s, p, self.operator.id) for t, s, p in items], number=number)
+
+    def record_actions(self, record_type: str) -> list[RecordAction]:
+        """Other plugins' actions on a saved record of ``record_type`` (offer them after a save)."""
+        return [a for a in self.actions if record_type in a.record_types]
 
     # ---- numbering ------------------------------------------------------------------
     @contextmanager

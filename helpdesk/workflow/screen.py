@@ -16,7 +16,7 @@ It carries what every workflow needs and nothing else:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -35,7 +35,7 @@ from helpdesk.widgets.footer import LocalizedFooter
 if TYPE_CHECKING:
     from helpdesk.tokens.model import TokenInfo
     from helpdesk.workflow.context import WorkflowContext
-    from helpdesk.workflow.types import OperatorRef
+    from helpdesk.workflow.types import OperatorRef, RecordAction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -154,6 +154,15 @@ class WorkflowScreen(Screen[None]):
     def busy_with(self, group: str) -> bool:
         """Whether a job of ``group`` is still running."""
         return any(w.group == group and not w.is_finished for w in self.workers)
+
+    def open_record_action(self, action: RecordAction, records: Sequence[Any]) -> None:
+        """Push another plugin's screen for records this workflow saved; its failure is shown here."""
+        try:
+            screen = action.open(self.ctx, records)
+        except Exception as exc:
+            self.show_error(exc)
+            return
+        self.app.push_screen(screen)
 
     # ---- the token in the reader ------------------------------------------------------
     def on_token_inserted(self, message: TokenInserted) -> None:

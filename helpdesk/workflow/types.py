@@ -87,6 +87,36 @@ class Workflow:
         return not self.pin_states or token.flags.user_pin_state in self.pin_states
 
 
+#: Builds the screen for a record action from the context and the saved records.
+ActionScreenFactory = Callable[["WorkflowContext", Sequence[Any]], Any]
+
+
+@dataclass(frozen=True)
+class RecordAction:
+    """Something to do with records just saved by another plugin's workflow, offered on
+    its screen (e.g. "Người nhận ký số biên bản" after a handover)."""
+
+    id: str
+    title_vi: str
+    title_en: str
+    record_types: tuple[str, ...]  # the record types it applies to
+    screen: ActionScreenFactory | str  # or "module:attribute" of one
+    key: str = ""  # a key the offering screen may bind ("f7")
+    plugin: str = ""  # set by the host
+
+    def title(self, language: str | None = None) -> str:
+        if language is None:
+            from helpdesk.i18n import get_language
+
+            language = get_language()
+        return self.title_en if language == "en" else self.title_vi
+
+    def open(self, context: WorkflowContext, records: Sequence[Any]) -> Any:
+        from helpdesk.workflow.targets import resolve
+
+        return resolve(self.screen)(context, records)
+
+
 @dataclass(frozen=True)
 class Period:
     """A reporting period: a year (``2018``) or a quarter (``2018Q3``)."""
@@ -193,6 +223,7 @@ __all__ = [
     "Period",
     "PluginError",
     "Problem",
+    "RecordAction",
     "RecordRefused",
     "Register",
     "RegistrationError",

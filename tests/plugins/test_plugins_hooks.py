@@ -14,8 +14,15 @@ from click.testing import CliRunner
 
 from helpdesk import hookimpl, i18n, plugins
 from helpdesk.config import ModuleEntry
-from helpdesk.workflow.types import Period, Problem, ReportRow, ReportSection, Workflow
 from helpdesk.tokens.model import TokenFlags, TokenInfo
+from helpdesk.workflow.types import (
+    Period,
+    Problem,
+    RecordAction,
+    ReportRow,
+    ReportSection,
+    Workflow,
+)
 
 TOKEN = TokenInfo(
     serial="A1B2C3", label="NGUYEN VAN A", manufacturer="SafeNet", model="eToken",
@@ -219,3 +226,19 @@ def test_hook_register_catalogs(register_plugin: Any, tmp_path: Path) -> None:
     assert i18n.gettext("Demo plugin greeting (hook test)") == "Demo plugin greeting (hook test)"
     assert plugins.collect_catalogs().value == (locale,)
     assert i18n.gettext("Demo plugin greeting (hook test)") == "Xin chào từ phần mở rộng thử"
+
+
+def test_hook_register_record_actions(register_plugin: Any) -> None:
+    class Actions:
+        @hookimpl
+        def helpdesk_register_record_actions(self, register: Any) -> None:
+            register(RecordAction("sign_record", "Ký số biên bản", "Sign the record", ("handover",),
+                                  screen=lambda ctx, records: ("screen", len(records)), key="f7"))
+            register(RecordAction("no_types", "Sai", "Wrong", (), screen=lambda ctx, records: None))
+
+    register_plugin(Actions(), "actions")
+    outcome = plugins.collect_record_actions()
+    (action,) = outcome.value
+    assert (action.id, action.plugin, action.title("vi"), action.key) == ("sign_record", "actions", "Ký số biên bản", "f7")
+    assert action.open(None, [1, 2]) == ("screen", 2)  # type: ignore[arg-type]
+    assert [f.plugin for f in outcome.failures] == ["actions"]  # the bad registration fails its plugin
