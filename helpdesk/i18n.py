@@ -1,16 +1,32 @@
 """Interface language: Vietnamese by default, English second.
 
-Source strings (msgids) are English. Translations live in gettext ``.po`` catalogs:
-every ``*.po`` file under ``helpdesk/locale/<lang>/LC_MESSAGES/`` is merged into one
-catalog, so each area of the code keeps its own file. Plugins add their own locale
-folder with :func:`add_catalog_dir`. The ``.po`` files are read directly (a few
-hundred entries parse in about a millisecond), so there is no compile step to forget.
+Source strings (msgids) are English. Translators edit gettext ``.po`` catalogs: every
+``*.po`` under ``helpdesk/locale/<lang>/LC_MESSAGES/`` is one domain (one area of the
+code), all merged; plugins add their own ``locale`` folder (same layout) with
+:func:`add_catalog_dir`. The catalogs are read by the standard library's
+:class:`gettext.GNUTranslations` from compiled ``.mo`` files:
+
+* ``scripts/setup.sh`` compiles every core and built-in plugin ``.po`` with Babel into
+  the ``.mo`` beside it (``python -m helpdesk.catalogs compile``; the ``.mo`` files are
+  build output, not committed);
+* at load, a ``.po`` whose ``.mo`` is missing or older (a third-party plugin that ships
+  only ``.po`` files, or a catalog edited since set-up) is compiled with Babel into the
+  user's cache folder, keyed by the ``.po``'s content, and that ``.mo`` is read; a
+  ``.mo`` shipped without its ``.po`` is read as it is.
+
+So nothing is parsed by hand, a plugin's ``.po`` always works, and a stale ``.mo``
+never hides an edited translation. The core's catalogs come first in the lookup chain:
+a plugin cannot change how a core message reads (or make it depend on load order).
+Translations are returned in NFC.
 """
 
 from __future__ import annotations
 
-import ast
+import contextlib
+import gettext as _gettext
+import hashlib
 import os
+import tempfile
 import threading
 import unicodedata
 from pathlib import Path
@@ -21,62 +37,73 @@ LANGUAGES = ("vi", "en")
 _lock = threading.Lock()
 _language = os.environ.get("HELPDESK_LANG", DEFAULT_LANGUAGE)
 _catalog_dirs: list[Path] = [Path(__file__).parent / "locale"]
+_translations: dict[str, _gettext.NullTranslations] = {}
 _catalogs: dict[str, dict[str, str]] = {}
 
 
-def parse_po(text: str) -> dict[str, str]:
-    """Parse a gettext .po file into ``{msgid: msgstr}``; fuzzy and empty entries are skipped."""
-    entries: dict[str, str] = {}
-    msgid: list[str] = []
-    msgstr: list[str] = []
-    current: list[str] | None = None
-    fuzzy = False
+def cache_dir() -> Path:
+    """Where ``.po`` files without an up-to-date ``.mo`` are compiled to
+    (``$HELPDESK_CACHE``, else the user's cache folder)."""
+    configured = os.environ.get("HELPDESK_CACHE")
+    if configured:
+        return Path(configured) / "catalogs"
+    from platformdirs import user_cache_dir
 
-    def flush() -> None:
-        nonlocal fuzzy
-        key, value = "".join(msgid), "".join(msgstr)
-        if key and value and not fuzzy:
-            entries[key] = unicodedata.normalize("NFC", value)
-        msgid.clear()
-        msgstr.clear()
-        fuzzy = False
-
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("#,") and "fuzzy" in line:
-            if msgstr:
-                flush()
-            fuzzy = True
-        elif line.startswith("msgid "):
-            if msgstr:
-                flush()
-            current = msgid
-            current.append(ast.literal_eval(line[6:]))
-        elif line.startswith("msgstr "):
-            current = msgstr
-            current.append(ast.literal_eval(line[7:]))
-        elif line.startswith('"') and current is not None:
-            current.append(ast.literal_eval(line))
-        elif not line:
-            if msgstr:
-                flush()
-            current = None
-    if msgstr:
-        flush()
-    return entries
+    return Path(user_cache_dir("helpdesk")) / "catalogs"
 
 
-def _load(language: str) -> dict[str, str]:
-    catalog: dict[str, str] = {}
-    for base in _catalog_dirs:
+def _fresh(mo: Path, po: Path) -> bool:
+    try:
+        return mo.stat().st_mtime_ns >= po.stat().st_mtime_ns
+    except OSError:
+        return False
+
+
+def _compiled(po: Path, language: str) -> bytes:
+    """The ``.mo`` bytes for ``po``: from the cache, else compiled with Babel (and cached
+    when the cache folder is writable)."""
+    source = po.read_bytes()
+    key = hashlib.sha256(language.encode() + b"\0" + source).hexdigest()[:32]
+    target = cache_dir() / f"{po.stem}-{key}.mo"
+    with contextlib.suppress(OSError):
+        return target.read_bytes()
+    from helpdesk.catalogs import compile_po_bytes  # Babel: only when something is stale
+
+    data = compile_po_bytes(source, language, str(po))
+    with contextlib.suppress(OSError):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    return data
+
+
+def compiled_catalogs(language: str) -> list[tuple[Path, bytes]]:
+    """``(source, .mo bytes)`` for every catalog of ``language``, core first, then the
+    plugins' folders in the order they were added; domains in name order."""
+    out: list[tuple[Path, bytes]] = []
+    for base in list(_catalog_dirs):
         folder = base / language / "LC_MESSAGES"
-        if folder.is_dir():
-            for po in sorted(folder.glob("*.po")):
-                for msgid, text in parse_po(po.read_text(encoding="utf-8")).items():
-                    # First wins: the core's catalog is read first, so a plugin cannot
-                    # change how a core message reads (or make it depend on load order).
-                    catalog.setdefault(msgid, text)
-    return catalog
+        if not folder.is_dir():
+            continue
+        stems = sorted({p.stem for p in folder.glob("*.po")} | {p.stem for p in folder.glob("*.mo")})
+        for stem in stems:
+            po, mo = folder / f"{stem}.po", folder / f"{stem}.mo"
+            if po.is_file() and not _fresh(mo, po):
+                out.append((po, _compiled(po, language)))
+            else:
+                out.append((mo, mo.read_bytes()))
+    return out
+
+
+def _load(language: str) -> _gettext.NullTranslations:
+    import io
+
+    chain = _gettext.NullTranslations()
+    for _source, data in compiled_catalogs(language):
+        chain.add_fallback(_gettext.GNUTranslations(io.BytesIO(data)))
+    return chain
 
 
 def add_catalog_dir(path: str | os.PathLike[str]) -> None:
@@ -85,6 +112,7 @@ def add_catalog_dir(path: str | os.PathLike[str]) -> None:
     with _lock:
         if folder not in _catalog_dirs:
             _catalog_dirs.append(folder)
+            _translations.clear()
             _catalogs.clear()
 
 
@@ -99,18 +127,47 @@ def get_language() -> str:
     return _language
 
 
-def catalog(language: str) -> dict[str, str]:
+def translations(language: str) -> _gettext.NullTranslations:
+    """The stdlib translations chain for ``language`` (built on first use)."""
     with _lock:
-        if language not in _catalogs:
-            _catalogs[language] = _load(language) if language != "en" else {}
-        return _catalogs[language]
+        found = _translations.get(language)
+        if found is None:
+            found = _translations[language] = (
+                _load(language) if language != "en" else _gettext.NullTranslations()
+            )
+        return found
+
+
+def catalog(language: str) -> dict[str, str]:
+    """Every translated msgid of ``language`` → its text (NFC), first catalog wins.
+    For checks and tools; the interface translates through :func:`gettext`."""
+    with _lock:
+        if language in _catalogs:
+            return _catalogs[language]
+    entries: dict[str, str] = {}
+    if language != "en":
+        from helpdesk.catalogs import read_mo_bytes
+
+        for _source, data in compiled_catalogs(language):
+            for msgid, text in read_mo_bytes(data).items():
+                entries.setdefault(msgid, text)
+    with _lock:
+        return _catalogs.setdefault(language, entries)
+
+
+def parse_po(text: str) -> dict[str, str]:
+    """``{msgid: msgstr}`` of a ``.po`` file's text (read by Babel); fuzzy and untranslated
+    entries are left out, translations are NFC."""
+    from helpdesk.catalogs import read_po_text
+
+    return read_po_text(text)
 
 
 def gettext(message: str) -> str:
     """Translate an English msgid into the current language (NFC)."""
     if _language == "en":
         return message
-    return catalog(_language).get(message, message)
+    return unicodedata.normalize("NFC", translations(_language).gettext(message))
 
 
 _ = gettext

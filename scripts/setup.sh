@@ -46,3 +46,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --disable-pip-version-check "${args[@]}"
   echo "$want" > "$stamp"
 fi
+
+# Message catalogs: each .po (core and built-in plugins) compiled by Babel into the .mo
+# beside it, read at run time by stdlib gettext. Only when a .po is newer than its .mo;
+# helpdesk.i18n compiles any other .po (a third-party plugin's) into a cache on load.
+stale=0
+for po in helpdesk/locale/*/LC_MESSAGES/*.po plugins/*/helpdesk_*/locale/*/LC_MESSAGES/*.po; do
+  [ "${po%.po}.mo" -nt "$po" ] || stale=1
+done
+if ((stale)); then
+  .venv/bin/python -m helpdesk.catalogs compile
+fi
