@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 TABLE_CHANGE = "table.change"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
-_KEY = re.compile(r"^[^\s/][^/]{0,199}$")
+_KEY = re.compile(r"^\S(?:[^\x00-\x1f]{0,198}\S)?$")  # no control characters, no outer spaces
 
 #: Checks one cleaned row; returns problems (English), empty = fine.
 RowValidator = Callable[[Mapping[str, Any]], Iterable[str] | None]
