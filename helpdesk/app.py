@@ -589,6 +589,16 @@ class HelpdeskApp(App[None]):
         self.show_plugin_failures()
         self.call_later(self._close_plugin_screens)
 
+    def _fatal_error(self) -> None:
+        # Textual's crash report renders the traceback with every frame's local
+        # variables: a PIN, SO PIN or password held as a plain str would be printed.
+        # Same report, without locals (Textual has no setting for it).
+        import rich
+        from rich.traceback import Traceback
+
+        self.bell()
+        self.panic(Traceback(show_locals=False, width=None, suppress=[rich]))
+
     async def _close_plugin_screens(self) -> None:
         from helpdesk.screens.home import HomeScreen
 

@@ -168,3 +168,63 @@ async def test_pin_canary_never_found(kiosk: Any, softhsm: Any, test_ca: Any, he
     assert find(pins, haystacks) == []
     # And the screenshots did show the masked fields being filled.
     assert "•" in shots["unlock-so"].decode()
+
+
+async def test_pin_canary_survives_a_crash_mid_unlock(kiosk: Any, softhsm: Any, test_ca: Any, helpdesk_home: Path,
+                                                     canary_log: Path, capfd: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unexpected error (a bug, INJECTED) in the middle of an unlock, in a frame that
+    holds the SO PIN and the new PINs as plain text, in the real kiosk app: Textual's
+    crash report goes to stderr — without local variables — and the kiosk exits. The
+    screen, stdout/stderr, logs and data folder are searched for the PINs."""
+    from helpdesk_pin_unlock.screens import unlock as unlock_module
+
+    from helpdesk.app import make_app, no_monitor
+    from helpdesk.config import load_settings
+
+    pins = {name: canary() for name in ("initial_pin", "so_pin", "new_pin", "probe")}
+    desk = make_desk(kiosk, softhsm, test_ca, pin=pins["initial_pin"], so_pin=pins["so_pin"])
+    so_pin_seen: list[Any] = []
+
+    def buggy_check(policy: Any, pin: Secret, again: Secret) -> None:
+        typed, typed_again = pin.reveal(), again.reveal()  # plain str in this frame
+        so_pin = so_pin_seen[0].so_pin.reveal() if so_pin_seen else None
+        assert typed == typed_again == pins["new_pin"] and so_pin == pins["so_pin"]
+        raise RuntimeError("INJECTED: a bug in the new-PIN check")
+
+    monkeypatch.setattr(unlock_module, "check_new_pin", buggy_check)
+    app = make_app(load_settings(), worker=kiosk.worker, store=kiosk.store, monitor=no_monitor)
+    shots: dict[str, bytes] = {}
+    with pytest.raises(RuntimeError, match="INJECTED"):
+        async with app.run_test(size=(110, 46)) as pilot:
+            await settle(pilot)
+            screen = unlock_screen(desk.context())
+            so_pin_seen.append(screen)
+            await app.push_screen(screen)
+            await settle(pilot)
+            await pilot.press(*HOLDER_ID, "enter")
+            await settle(pilot)
+            await pilot.press(*pins["so_pin"])
+            shots["so-pin typed"] = app.export_screenshot().encode()
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press(*pins["new_pin"], "enter")
+            await settle(pilot)
+            await pilot.press(*pins["new_pin"])
+            shots["new pin typed"] = app.export_screenshot().encode()
+            await pilot.press("enter")  # the crash
+            await settle(pilot)
+            shots["after the crash"] = app.export_screenshot().encode()
+    assert app.return_code == 1
+
+    logging.getLogger("canary").info("probe %s", pins["probe"])
+    out, err = capfd.readouterr()
+    assert "INJECTED: a bug in the new-PIN check" in err and "buggy_check" in err  # the crash report
+    haystacks: dict[str, bytes] = {"stdout": out.encode(), "stderr": err.encode(), **shots}
+    for file in helpdesk_home.rglob("*"):
+        if file.is_file():
+            haystacks[str(file.relative_to(helpdesk_home))] = file.read_bytes()
+    probe = {"probe": pins.pop("probe")}
+    assert find(probe, haystacks) == [("probe", "logs/kiosk.log")]
+    assert "•" in shots["so-pin typed"].decode()
+    assert find(pins, haystacks) == []
