@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from helpdesk import hookimpl
-from helpdesk.workflow.types import Workflow, WorkflowContext
+from helpdesk.workflow.context import WorkflowContext
+from helpdesk.workflow.types import Workflow
 
 
 def _check_visit(payload: Mapping[str, Any]) -> list[str]:

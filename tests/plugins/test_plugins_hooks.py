@@ -234,11 +234,21 @@ def test_hook_register_record_actions(register_plugin: Any) -> None:
         def helpdesk_register_record_actions(self, register: Any) -> None:
             register(RecordAction("sign_record", "Ký số biên bản", "Sign the record", ("handover",),
                                   screen=lambda ctx, records: ("screen", len(records)), key="f7"))
+
+    class BadActions:
+        @hookimpl
+        def helpdesk_register_record_actions(self, register: Any) -> None:
+            register(RecordAction("print_again", "In lại", "Print again", ("handover",), screen=lambda ctx, records: None))
             register(RecordAction("no_types", "Sai", "Wrong", (), screen=lambda ctx, records: None))
 
     register_plugin(Actions(), "actions")
+    register_plugin(BadActions(), "bad_actions")
     outcome = plugins.collect_record_actions()
+    # A bad registration fails its plugin as a whole (none of its items, not even the
+    # good one registered before it); the other plugin's action still comes back.
     (action,) = outcome.value
     assert (action.id, action.plugin, action.title("vi"), action.key) == ("sign_record", "actions", "Ký số biên bản", "f7")
     assert action.open(None, [1, 2]) == ("screen", 2)  # type: ignore[arg-type]
-    assert [f.plugin for f in outcome.failures] == ["actions"]  # the bad registration fails its plugin
+    assert [f.plugin for f in outcome.failures] == ["bad_actions"]
+    assert "record_types must name at least one record type" in outcome.failures[0].error
+    assert plugins.get_plugin_manager().state_of("actions") == "ok"
