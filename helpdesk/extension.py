@@ -59,6 +59,7 @@ _LAZY: dict[str, str] = {
     "TokenFlags": "helpdesk.tokens.model", "Name": "helpdesk.tokens.model",
     "TokenWorker": "helpdesk.tokens.pkcs11", "PIN_PAD": "helpdesk.tokens.pkcs11", "Pin": "helpdesk.tokens.pkcs11",
     "KeyRef": "helpdesk.tokens.keyjobs", "GeneratedKey": "helpdesk.tokens.keyjobs",
+    "TokenKey": "helpdesk.tokens.keylist", "list_keys": "helpdesk.tokens.keylist",
     "Secret": "helpdesk.secret",
     # errors
     "HelpdeskError": "helpdesk.errors", "ConfigError": "helpdesk.errors", "TokenError": "helpdesk.errors",
@@ -102,6 +103,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from helpdesk.tokens.keylist import TokenKey, list_keys
     pass
 
 __all__ = sorted({*_LAZY, *_RENAMED, "API_VERSION", "_", "hookimpl"})
