@@ -103,7 +103,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from helpdesk.tokens.keylist import TokenKey, list_keys
+    from helpdesk.tokens.keylist import TokenKey as TokenKey
+    from helpdesk.tokens.keylist import list_keys as list_keys
     pass
 
 __all__ = sorted({*_LAZY, *_RENAMED, "API_VERSION", "_", "hookimpl"})
