@@ -64,3 +64,15 @@ def list_keys(session: Any) -> list[TokenKey]:
         has_private: bool | None = key_id in privates or (None if hidden else False)
         found.append(TokenKey(key_id.hex(), label or (privates.get(key_id) or ("", None))[0], spki, has_private))
     return found
+
+
+def delete_key_pair(session: Any, key_id: str) -> int:
+    """Remove the key objects (public and private) with CKA_ID ``key_id``: undo a key pair
+    made for a request that failed. Certificates are left alone. A session job for
+    ``run_in_session(..., rw=True)``; returns how many objects went."""
+    gone = 0
+    for kind in (ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY):
+        for obj in list(session.get_objects({Attribute.CLASS: kind, Attribute.ID: bytes.fromhex(key_id)})):
+            obj.destroy()
+            gone += 1
+    return gone
