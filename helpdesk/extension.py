@@ -54,6 +54,7 @@ _LAZY: dict[str, str] = {
     "iso_utc": "helpdesk.store", "NotFound": "helpdesk.store", "InvalidData": "helpdesk.store",
     "StoreError": "helpdesk.store", "DiskFull": "helpdesk.store",
     "Number": "helpdesk.store.numbers", "Table": "helpdesk.store.tables", "RowValidator": "helpdesk.store.tables",
+    "ColumnShape": "helpdesk.store.rows",  # bulk imports: a column's shape, checked at once
     # tokens
     "TokenInfo": "helpdesk.tokens.model", "CertInfo": "helpdesk.tokens.model",
     "TokenFlags": "helpdesk.tokens.model", "Name": "helpdesk.tokens.model",
@@ -102,9 +103,92 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them lazily)
+    from helpdesk.config import ModuleEntry as ModuleEntry
+    from helpdesk.config import Organisation as Organisation
+    from helpdesk.config import Settings as Settings
+    from helpdesk.errors import ConfigError as ConfigError
+    from helpdesk.errors import HelpdeskError as HelpdeskError
+    from helpdesk.errors import PinIncorrect as PinIncorrect
+    from helpdesk.errors import PinLocked as PinLocked
+    from helpdesk.errors import PinPolicyError as PinPolicyError
+    from helpdesk.errors import PrintError as PrintError
+    from helpdesk.errors import TokenError as TokenError
+    from helpdesk.errors import TokenNotFound as TokenNotFound
+    from helpdesk.errors import TokenRemoved as TokenRemovedError  # noqa: F401
+    from helpdesk.forms import FormBuilder as FormBuilder
+    from helpdesk.forms import FormDocument as FormDocument
+    from helpdesk.forms import FormError as FormError
+    from helpdesk.forms import FormSeal as FormSeal
+    from helpdesk.forms import Signer as Signer
+    from helpdesk.forms import content_hash as content_hash
+    from helpdesk.forms import date_line as date_line
+    from helpdesk.forms import document_number as document_number
+    from helpdesk.forms.fonts import nfc as nfc
+    from helpdesk.i18n import get_language as get_language
+    from helpdesk.i18n import gettext as gettext
+    from helpdesk.messages import TokenInserted as TokenInserted
+    from helpdesk.messages import TokenRemoved as TokenRemoved
+    from helpdesk.printing import JobState as JobState
+    from helpdesk.printing import PrintJob as PrintJob
+    from helpdesk.secret import Secret as Secret
+    from helpdesk.store import DiskFull as DiskFull
+    from helpdesk.store import InvalidData as InvalidData
+    from helpdesk.store import NotFound as NotFound
+    from helpdesk.store import Record as Record
+    from helpdesk.store import Store as Store
+    from helpdesk.store import StoreError as StoreError
+    from helpdesk.store import Subject as Subject
+    from helpdesk.store import Subscriber as Subscriber
+    from helpdesk.store import Unit as Unit
+    from helpdesk.store import fold as fold
+    from helpdesk.store import iso_utc as iso_utc
+    from helpdesk.store.numbers import Number as Number
+    from helpdesk.store.rows import ColumnShape as ColumnShape
+    from helpdesk.store.tables import RowValidator as RowValidator
+    from helpdesk.store.tables import Table as Table
+    from helpdesk.tokens.keyjobs import GeneratedKey as GeneratedKey
+    from helpdesk.tokens.keyjobs import KeyRef as KeyRef
     from helpdesk.tokens.keylist import TokenKey as TokenKey
     from helpdesk.tokens.keylist import list_keys as list_keys
-    pass
+    from helpdesk.tokens.model import CertInfo as CertInfo
+    from helpdesk.tokens.model import Name as Name
+    from helpdesk.tokens.model import TokenFlags as TokenFlags
+    from helpdesk.tokens.model import TokenInfo as TokenInfo
+    from helpdesk.tokens.pkcs11 import PIN_PAD as PIN_PAD
+    from helpdesk.tokens.pkcs11 import Pin as Pin
+    from helpdesk.tokens.pkcs11 import TokenWorker as TokenWorker
+    from helpdesk.workflow.commands import cli_operator as cli_operator
+    from helpdesk.workflow.commands import command_context as command_context
+    from helpdesk.workflow.commands import pin_stdin_option as pin_stdin_option
+    from helpdesk.workflow.commands import read_pin as read_pin
+    from helpdesk.workflow.context import Forms as Forms
+    from helpdesk.workflow.context import Printed as Printed
+    from helpdesk.workflow.context import RecordDraft as RecordDraft
+    from helpdesk.workflow.context import WorkflowContext as WorkflowContext
+    from helpdesk.workflow.screen import PinInput as PinInput
+    from helpdesk.workflow.screen import StatusLine as StatusLine
+    from helpdesk.workflow.screen import WorkflowScreen as WorkflowScreen
+    from helpdesk.workflow.screen import describe_error as describe_error
+    from helpdesk.workflow.spec import PluginSpec as PluginSpec
+    from helpdesk.workflow.spec import RecordTypeSpec as RecordTypeSpec
+    from helpdesk.workflow.targets import Target as Target
+    from helpdesk.workflow.targets import lazy as lazy
+    from helpdesk.workflow.targets import resolve as resolve
+    from helpdesk.workflow.types import PIN_STATES as PIN_STATES
+    from helpdesk.workflow.types import ROLES as ROLES
+    from helpdesk.workflow.types import OperatorRef as OperatorRef
+    from helpdesk.workflow.types import Period as Period
+    from helpdesk.workflow.types import PluginError as PluginError
+    from helpdesk.workflow.types import Problem as Problem
+    from helpdesk.workflow.types import RecordAction as RecordAction
+    from helpdesk.workflow.types import RecordRefused as RecordRefused
+    from helpdesk.workflow.types import Register as Register
+    from helpdesk.workflow.types import RegistrationError as RegistrationError
+    from helpdesk.workflow.types import ReportRow as ReportRow
+    from helpdesk.workflow.types import ReportSection as ReportSection
+    from helpdesk.workflow.types import Role as Role
+    from helpdesk.workflow.types import ScreenFactory as ScreenFactory
+    from helpdesk.workflow.types import Workflow as Workflow
 
 __all__ = sorted({*_LAZY, *_RENAMED, "API_VERSION", "_", "hookimpl"})
