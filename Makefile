@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint typecheck bench clean-demo
+.PHONY: setup demo test lint typecheck bench clean-demo constraints
 
 setup:
 	@bash scripts/setup.sh
@@ -25,3 +25,8 @@ bench: setup
 
 clean-demo:
 	rm -rf .demo
+
+# Freeze the venv into constraints.txt (after a dependency changed in a pyproject.toml).
+constraints: setup
+	@{ sed -n '/^#/p' constraints.txt; $(BIN)/pip freeze --all --exclude-editable --disable-pip-version-check | grep -v '^-e\|^#'; } > constraints.txt.new
+	@mv constraints.txt.new constraints.txt && echo "constraints.txt: $$(grep -vc '^#' constraints.txt) packages pinned"

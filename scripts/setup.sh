@@ -29,21 +29,22 @@ fi
 
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
-  .venv/bin/pip install -q --upgrade pip setuptools wheel
+  .venv/bin/pip install -q -c constraints.txt --upgrade pip setuptools wheel
 fi
 
-# Reinstall only when a pyproject.toml changed (or a plugin folder appeared).
+# Reinstall only when a pyproject.toml or the pinned set (constraints.txt) changed, or a
+# plugin folder appeared. Every version comes from constraints.txt.
 shopt -s nullglob
 plugin_projects=(plugins/*/pyproject.toml)
 stamp=.venv/.helpdesk-installed
-want=$(cat pyproject.toml "${plugin_projects[@]}" | sha256sum | cut -c1-16)
+want=$(cat pyproject.toml "${plugin_projects[@]}" constraints.txt | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   args=(-e ".[test]")
   for project in "${plugin_projects[@]}"; do
     args+=(-e "$(dirname "$project")")
   done
   echo "setup: installing Python packages"
-  .venv/bin/pip install -q --disable-pip-version-check "${args[@]}"
+  .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt "${args[@]}"
   echo "$want" > "$stamp"
 fi
 
