@@ -1,11 +1,10 @@
 """Operator accounts: who may use the kiosk, with which role, and how they log in.
 
-Accounts live in ``operators.json`` in the record store's folder. The record store has
-no generic table API, so the file is written through the store's own atomic storage
-*inside a store transaction*: each account change lands together with its audit
-entry (``operators.add`` …, carrying who made it), or not at all. Reading needs no
-lock (the file is only ever replaced whole), so log-in reads it fresh every time
-and an account disabled from the command line is refused at once.
+Accounts live in ``operators.json`` in the record store's folder, a store table
+(``store.tables``, the same API plugins use): each account change lands together
+with its audit entry (``operators.add`` …, carrying who made it), or not at all.
+Reading needs no lock (the file is only ever replaced whole), so log-in reads it
+fresh every time and an account disabled from the command line is refused at once.
 
 Passwords are kept only as scrypt hashes (:mod:`helpdesk.operators.passwords`);
 token log-in matches the SHA-256 fingerprint of a certificate registered to the
@@ -91,7 +90,7 @@ class Operator:
             active=bool(row.get("active", True)),
             cert_fingerprints=tuple(row.get("cert_fingerprints", ())),
             created_at=row.get("created_at", ""),
-            has_password=bool(row.get("password")),
+            has_password=bool(_password_hash(row)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -106,9 +105,9 @@ class Operator:
         }
 
 
-def _public(row: Mapping[str, Any]) -> dict[str, Any]:
-    """What the audit digest covers: the account without its password hash."""
-    return {k: v for k, v in row.items() if k != "password"}
+def _password_hash(row: Mapping[str, Any]) -> str:
+    """The scrypt hash (``password`` in files written before the store had tables)."""
+    return str(row.get("password_hash") or row.get("password") or "")
 
 
 class OperatorBook:
@@ -144,7 +143,7 @@ class OperatorBook:
         """The operator, if the password matches; else LoginFailed (one message for an
         unknown name and a wrong password, and the same time spent on both)."""
         row = self._rows().get(operator_id.strip().lower())
-        encoded = row.get("password") if row else None
+        encoded = _password_hash(row) if row else None
         if not row or not encoded:
             burn_time(password)
             raise LoginFailed("Wrong operator name or password.")
@@ -158,18 +157,13 @@ class OperatorBook:
     # ---- changing (each change and its audit entry in one commit) --------------------
     def _change(self, store: Store, by: str, action: str, operator_id: str,
                 change: Any) -> Operator:
-        from helpdesk.store.canonical import digest
-        from helpdesk.store.storage import AtomicStorage
-
-        storage = AtomicStorage(self.path, store.current_transaction)
-        with store.transaction():
-            rows = self._rows()
-            row = change(rows)
-            rows[row["id"]] = row
-            storage.write({_TABLE: rows})
-            store.log.append(time=store.now(), operator=by, action=action, ref=operator_id, count=1,
-                             digest_=digest(_public(row)))
-        return Operator.from_row(row)
+        table = store.tables.open("core.operators", file=OPERATORS_FILE, table=_TABLE)
+        with store.locked():
+            row = change(self._rows())
+            if "password" in row:  # written before tables: the hash moves to password_hash
+                row = {k: v for k, v in row.items() if k != "password"} | {"password_hash": row["password"]}
+            saved = table.put(row["id"], row, by, action=action)
+        return Operator.from_row(saved)
 
     def add(self, store: Store, operator_id: str, full_name: str, role: str, *, by: str,
             password: Secret | None = None, cert_fingerprints: tuple[str, ...] = ()) -> Operator:
@@ -192,7 +186,7 @@ class OperatorBook:
             if oid in rows:
                 raise AccountError("An operator named {id} already exists", id=oid)
             self._fingerprints_free(rows, fingerprints, oid)
-            return {"id": oid, "full_name": name, "role": role, "active": True, "password": encoded,
+            return {"id": oid, "full_name": name, "role": role, "active": True, "password_hash": encoded,
                     "cert_fingerprints": list(fingerprints), "created_at": store.now(), "created_by": by}
 
         return self._change(store, by, "operators.add", oid, create)
@@ -223,7 +217,7 @@ class OperatorBook:
     def set_password(self, store: Store, operator_id: str, password: Secret, *, by: str) -> Operator:
         check_password_policy(password)
         return self._update(store, operator_id, by, "operators.password",
-                            password=PasswordHash.make(password).encode())
+                            password_hash=PasswordHash.make(password).encode())
 
     def register_certificate(self, store: Store, operator_id: str, fingerprint: str, *, by: str) -> Operator:
         fp = normalize_fingerprint(fingerprint)
@@ -236,12 +230,7 @@ class OperatorBook:
     # ---- sessions (audit only) -------------------------------------------------------
     def audit_session(self, store: Store, operator_id: str, action: str, detail: str = "") -> None:
         """Audit a log-in, failed log-in, lock or log-out (no record, no outbox entry)."""
-        from helpdesk.store.canonical import digest
-
-        who = unicodedata.normalize("NFC", operator_id).strip()[:64] or "?"
-        with store.transaction():
-            store.log.append(time=store.now(), operator=who, action=action, ref=detail or None, count=0,
-                             digest_=digest({"action": action, "detail": detail}))
+        store.audit_event(operator_id, action, ref=detail or None, detail={"action": action, "detail": detail})
 
 
 def check_password_policy(password: Secret) -> None:

@@ -129,36 +129,40 @@ class Table:
                                   first=problems[0], problems=problems)
         return clean
 
-    def put(self, key: str, row: Mapping[str, Any], operator: str) -> dict[str, Any]:
-        """Insert or replace the row under ``key``."""
-        return self.put_many({key: row}, operator)[key]
+    def put(self, key: str, row: Mapping[str, Any], operator: str, *, action: str | None = None) -> dict[str, Any]:
+        """Insert or replace the row under ``key`` (``action``: the audit action, default
+        ``table.<name>.put``)."""
+        return self.put_many({key: row}, operator, action=action)[key]
 
-    def insert(self, key: str, row: Mapping[str, Any], operator: str) -> dict[str, Any]:
+    def insert(self, key: str, row: Mapping[str, Any], operator: str, *, action: str | None = None) -> dict[str, Any]:
         """Add a new row; InvalidData if ``key`` is taken."""
         with self._store.locked():
             if key in self._rows():
                 raise InvalidData("{table} already has a row {key}", table=self.name, key=key)
-            return self.put(key, row, operator)
+            return self.put(key, row, operator, action=action)
 
-    def update(self, key: str, changes: Mapping[str, Any], operator: str) -> dict[str, Any]:
+    def update(self, key: str, changes: Mapping[str, Any], operator: str, *,
+               action: str | None = None) -> dict[str, Any]:
         """Merge ``changes`` into the row under ``key`` (NotFound if none)."""
         with self._store.locked():
-            return self.put(key, {**self.require(key), **changes}, operator)
+            return self.put(key, {**self.require(key), **changes}, operator, action=action)
 
-    def put_many(self, rows: Mapping[str, Mapping[str, Any]], operator: str) -> dict[str, dict[str, Any]]:
+    def put_many(self, rows: Mapping[str, Mapping[str, Any]], operator: str, *,
+                 action: str | None = None) -> dict[str, dict[str, Any]]:
         """Insert or replace several rows in one commit (all or none)."""
         clean = {key: self._clean(key, row) for key, row in rows.items()}
         if not clean:
             return {}
-        self._write("put", clean, operator)
+        self._write("put", clean, operator, action)
         return {key: dict(row) for key, row in clean.items()}
 
-    def delete(self, key: str, operator: str) -> None:
+    def delete(self, key: str, operator: str, *, action: str | None = None) -> None:
         with self._store.locked():
             self.require(key)
-            self._write("delete", {key: None}, operator)
+            self._write("delete", {key: None}, operator, action)
 
-    def _write(self, op: str, changes: Mapping[str, dict[str, Any] | None], operator: str) -> None:
+    def _write(self, op: str, changes: Mapping[str, dict[str, Any] | None], operator: str,
+               action: str | None = None) -> None:
         store = self._store
         with store.locked():
             data = dict(self._storage.read() or {})
@@ -171,7 +175,7 @@ class Table:
             data[self._table] = rows
             keys = list(changes)
             store.write_with_audit(
-                self._storage, data, operator=operator, action=f"table.{self.name}.{op}",
+                self._storage, data, operator=operator, action=action or f"table.{self.name}.{op}",
                 ref=keys[0] if len(keys) == 1 else None, count=len(keys), digest_=digest(dict(changes)),
                 records=[(TABLE_CHANGE, None, {"table": self.name, "op": op, "key": key, "row": row})
                          for key, row in changes.items()] if self.synced else (),

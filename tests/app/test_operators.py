@@ -25,7 +25,7 @@ def test_password_is_kept_only_as_a_salted_scrypt_hash(book, kiosk_store):
     raw = book.path.read_text(encoding="utf-8")
     assert "mat-khau-chung-1" not in raw
     rows = json.loads(raw)["operators"]
-    lan, minh = PasswordHash.decode(rows["lan"]["password"]), PasswordHash.decode(rows["minh"]["password"])
+    lan, minh = PasswordHash.decode(rows["lan"]["password_hash"]), PasswordHash.decode(rows["minh"]["password_hash"])
     assert lan.salt != minh.salt and lan.digest != minh.digest  # same password, different hashes
     assert lan.matches(Secret("mat-khau-chung-1")) and not lan.matches(Secret("mat-khau-chung-2"))
     assert "mat-khau" not in repr(book.authenticate("lan", Secret("mat-khau-chung-1")))
@@ -99,3 +99,15 @@ def test_cli_change_while_the_kiosk_holds_the_store_is_one_clear_line(kiosk_stor
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "đang được một tiến trình khác mở" in done.stderr
+
+
+def test_accounts_from_before_store_tables_still_log_in_and_move_on_change(book, kiosk_store):
+    book.add(kiosk_store, "lan", "Trần Thị Lan", "operator", by="test", password=Secret("mat-khau-chung-1"))
+    data = json.loads(book.path.read_text(encoding="utf-8"))
+    data["operators"]["lan"]["password"] = data["operators"]["lan"].pop("password_hash")  # the old layout
+    book.path.write_text(json.dumps(data), encoding="utf-8")
+    assert book.authenticate("lan", Secret("mat-khau-chung-1")).id == "lan"
+    book.disable(kiosk_store, "lan", by="admin")
+    row = json.loads(book.path.read_text(encoding="utf-8"))["operators"]["lan"]
+    assert "password" not in row and PasswordHash.decode(row["password_hash"]).matches(Secret("mat-khau-chung-1"))
+    assert [e.action for e in kiosk_store.audit.entries()][-1] == "operators.disable"
