@@ -104,6 +104,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them lazily)
+    from helpdesk import errors as _errors
     from helpdesk.config import ModuleEntry as ModuleEntry
     from helpdesk.config import Organisation as Organisation
     from helpdesk.config import Settings as Settings
@@ -115,7 +116,6 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.errors import PrintError as PrintError
     from helpdesk.errors import TokenError as TokenError
     from helpdesk.errors import TokenNotFound as TokenNotFound
-    from helpdesk.errors import TokenRemoved as TokenRemovedError  # noqa: F401
     from helpdesk.forms import FormBuilder as FormBuilder
     from helpdesk.forms import FormDocument as FormDocument
     from helpdesk.forms import FormError as FormError
@@ -190,5 +190,8 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.workflow.types import Role as Role
     from helpdesk.workflow.types import ScreenFactory as ScreenFactory
     from helpdesk.workflow.types import Workflow as Workflow
+
+    TokenRemovedError = _errors.TokenRemoved  # renamed: an assignment is exported, an "as" alias is not
+
 
 __all__ = sorted({*_LAZY, *_RENAMED, "API_VERSION", "_", "hookimpl"})
