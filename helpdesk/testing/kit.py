@@ -12,7 +12,7 @@ from helpdesk.app import HelpdeskApp, make_app, no_monitor
 from helpdesk.cli import cli
 from helpdesk.config import Organisation, Settings, load_settings
 from helpdesk.forms import FormRegistry, FormSeal, content_hash
-from helpdesk.i18n import set_language
+from helpdesk.i18n import add_catalog_dir, set_language
 from helpdesk.kiosk import Kiosk, open_kiosk
 from helpdesk.screens.home import HomeScreen
 from helpdesk.store import RecordTypeRegistry, Store, open_store
@@ -45,6 +45,7 @@ __all__ = [
     "TokenWorker",
     "TrackerTokenInserted",
     "WorkflowMenu",
+    "add_catalog_dir",
     "cli",
     "content_hash",
     "load_settings",
