@@ -1,0 +1,221 @@
+"""Fixtures for the pdf_sign tests: certificate variants from the test CA, a CRL served over
+real HTTP on 127.0.0.1, a kiosk wired with the plugin, and tokens holding each variant.
+
+(A uniquely named module: plugin test folders share ``sys.path``.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import helpdesk_pdf_sign.plugin
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from helpdesk.extension import OperatorRef, TokenInfo, WorkflowContext
+from helpdesk.testing.ca import TestCA, build_name, person_subject, pooled_key
+from helpdesk.testing.kit import Kiosk, Settings, TokenWorker, load_settings, open_kiosk
+from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
+
+OPERATOR = OperatorRef("op-binh", "Trần Văn Bình", "operator")
+HOLDER = "Nguyễn Thị Ánh Tuyết"
+
+#: KeyUsage flags in cryptography's argument order.
+SIGNING_USAGE = dict(digital_signature=True, content_commitment=True, key_encipherment=False,
+                     data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+                     encipher_only=False, decipher_only=False)
+ENCRYPTION_ONLY = {**SIGNING_USAGE, "digital_signature": False, "content_commitment": False,
+                   "key_encipherment": True}
+
+
+@dataclasses.dataclass
+class VariantCA(TestCA):
+    """The session's test CA (same root key and certificate) issuing variants: a CRL
+    distribution point, another key usage; random serials; revocation and CRLs."""
+
+    __test__ = False
+
+    crl_url: str = ""
+    key_usage: dict[str, bool] = dataclasses.field(default_factory=lambda: dict(SIGNING_USAGE))
+    revoked: dict[int, datetime] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def around(cls, ca: TestCA, **kwargs: Any) -> VariantCA:
+        return cls(key=ca.key, certificate=ca.certificate, **kwargs)
+
+    def issue(self, public_key: rsa.RSAPublicKey, subject: dict[str, str] | None = None,
+              not_before: datetime | None = None, not_after: datetime | None = None,
+              serial: int | None = None) -> x509.Certificate:
+        now = datetime.now(timezone.utc)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(build_name(subject or person_subject()))
+            .issuer_name(self.certificate.subject)
+            .public_key(public_key)
+            .serial_number(serial or x509.random_serial_number())
+            .not_valid_before(not_before or now - timedelta(days=1))
+            .not_valid_after(not_after or now + timedelta(days=3 * 365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(**self.key_usage), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
+        )
+        if self.crl_url:
+            builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                [x509.UniformResourceIdentifier(self.crl_url)], None, None, None)]), critical=False)
+        return builder.sign(self.key, hashes.SHA256())
+
+    def revoke(self, cert: x509.Certificate) -> None:
+        self.revoked[cert.serial_number] = datetime.now(timezone.utc) - timedelta(hours=1)
+
+    def crl(self) -> bytes:
+        now = datetime.now(timezone.utc)
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(self.certificate.subject)
+                   .last_update(now - timedelta(minutes=5)).next_update(now + timedelta(days=1))
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
+                                  critical=False)
+                   .add_extension(x509.CRLNumber(len(self.revoked) + 1), critical=False))
+        for serial, when in self.revoked.items():
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
+        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+class CRLServer:
+    """A real HTTP server on 127.0.0.1 serving ``/ca.crl`` from a :class:`VariantCA`."""
+
+    def __init__(self, ca: VariantCA) -> None:
+        self.ca = ca
+        self.requests = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+                server.requests += 1
+                if self.path != "/ca.crl":
+                    self.send_error(404)
+                    return
+                body = server.ca.crl()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/pkix-crl")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/ca.crl"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def unused_url() -> str:
+    """A CRL address on 127.0.0.1 where nothing listens (connection refused at once)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/ca.crl"
+
+
+@pytest.fixture
+def crl_server(test_ca: TestCA) -> Iterator[CRLServer]:
+    server = CRLServer(VariantCA.around(test_ca))
+    server.ca.crl_url = server.url
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def pdf_sign_plugin(register_plugin: Callable[..., str]) -> str:
+    return register_plugin(helpdesk_pdf_sign.plugin, "pdf_sign")
+
+
+@pytest.fixture
+def trust_dir(helpdesk_home: Path, test_ca: TestCA) -> Path:
+    """The default trust-store folder ($HELPDESK_HOME/trust) holding the test CA's root."""
+    folder = helpdesk_home / "trust"
+    folder.mkdir(exist_ok=True)
+    (folder / "test-root.pem").write_bytes(test_ca.pem())
+    return folder
+
+
+@pytest.fixture
+def settings(trust_dir: Path) -> Settings:
+    return load_settings()
+
+
+@pytest.fixture
+def kiosk(pdf_sign_plugin: str, settings: Settings, token_worker: TokenWorker) -> Iterator[Kiosk]:
+    opened = open_kiosk(settings, worker=token_worker)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def context(kiosk: Kiosk, token: TokenInfo | None = None) -> WorkflowContext:
+    return kiosk.context(OPERATOR, token)
+
+
+@dataclasses.dataclass
+class Issued:
+    token: ProvisionedToken
+    cert: x509.Certificate
+
+    @property
+    def serial(self) -> str:
+        return self.token.serial
+
+
+@pytest.fixture
+def issue(softhsm: SoftHSMStore, test_ca: TestCA) -> Callable[..., Issued]:
+    """``issue(ca=…, **add_identity kwargs)``: a fresh token holding a key and certificate."""
+
+    def make(ca: TestCA | None = None, name: str = HOLDER, key_index: int = 1, **kwargs: Any) -> Issued:
+        token = softhsm.create_token()
+        subject = person_subject(name=name)
+        cert = softhsm.add_identity(token, ca or test_ca, subject=subject, key_index=key_index, **kwargs)
+        return Issued(token, cert)
+
+    return make
+
+
+def read_token(kiosk: Kiosk, serial: str) -> TokenInfo:
+    return kiosk.worker.identify(serial).result(timeout=30)
+
+
+def other_ca() -> TestCA:
+    """A CA the kiosk does not trust (its own key and root)."""
+    key = pooled_key(7)
+    ca = TestCA.create("CA lạ không được tin cậy")
+    name = build_name({"C": "VN", "O": "Tổ chức lạ", "CN": "CA lạ không được tin cậy"})
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(0x2000).not_valid_before(now - timedelta(days=30)).not_valid_after(now + timedelta(days=900))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .sign(key, hashes.SHA256()))
+    ca.key, ca.certificate = key, cert
+    return ca
+
+
+def files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []

@@ -1,0 +1,35 @@
+"""Check, sign and validate with real SoftHSM2 tokens and the test CA."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pdf_sign_kit import HOLDER, Issued, context, read_token
+
+from helpdesk.extension import Secret
+from helpdesk.testing.kit import Kiosk
+from helpdesk.testing.pdftools import pdf_text
+from helpdesk_pdf_sign import service
+
+
+def test_sign_test_document_validates_and_is_recorded(kiosk: Kiosk, issue: Callable[..., Issued],
+                                                      helpdesk_home: Path) -> None:
+    issued = issue()
+    token = read_token(kiosk, issued.serial)
+    ctx = context(kiosk, token)
+    prepared = service.prepare(ctx, token)
+    assert prepared.report.ok, [c.localized() for c in prepared.report.checks]
+    assert prepared.report.revocation_status == "unknown"  # the test CA names no CRL
+    document = service.make_test_document(ctx, prepared)
+    outcome = service.sign_document(ctx, prepared, document, Secret(issued.token.pin))
+    assert outcome.ok, [r.localized() for r in outcome.signature.reasons]
+    assert outcome.signature.common_name == HOLDER
+    assert outcome.record.payload["result"] == "valid"
+    assert outcome.record.payload["level"] == "B-B"
+    assert outcome.signed_path.read_bytes() == outcome.signed
+    text = pdf_text(outcome.signed_path)
+    assert "VĂN BẢN KÝ THỬ" in text and HOLDER in text
+    assert outcome.receipt_path is not None
+    receipt = pdf_text(outcome.receipt_path)
+    assert "Hợp lệ" in receipt and issued.token.pin not in receipt
