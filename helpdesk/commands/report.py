@@ -8,6 +8,8 @@ computes one section alone, which is how a plugin author checks theirs.
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -66,6 +68,132 @@ def sections(run_id: str | None, period: str | None, unit: str | None, as_json: 
     for row in rows:
         plan = f" / {row.plan}" if row.plan is not None else ""
         click.echo(f"  {row.label()}: {row.value}{plan}")
+
+
+def _plan_path() -> Path | None:
+    import os
+
+    from helpdesk.config import load_settings
+
+    raw = os.environ.get("HELPDESK_PLAN_FILE") or load_settings().extra.get("reports", {}).get("plan_file")
+    return Path(raw).expanduser() if raw else None
+
+
+def _report(kind: str, period: str, unit: str | None, pdf: Path | None, xlsx: Path | None, as_json: bool,
+            operator: str | None) -> None:
+    from helpdesk import plugins
+    from helpdesk.reports.build import build_report
+    from helpdesk.reports.plan import load_plan
+    from helpdesk.reports.render import render_pdf, write_xlsx
+    from helpdesk.workflow.commands import command_context
+    from helpdesk.workflow.types import Period
+
+    when = Period.parse(period)
+    if (kind == "quarterly") != (when.quarter is not None):
+        raise click.UsageError(_("A quarterly report takes a quarter (2018Q3), a yearly one a year (2018)"))
+    plan = load_plan(_plan_path())
+    sections = plugins.collect_report_sections().value
+    with command_context(operator, read_only=pdf is None) as ctx:
+        report = build_report(ctx, sections, when, unit, plan)
+        if pdf is not None:
+            if REPORT_ISSUED not in ctx.store.record_types.names():
+                ctx.store.register_record_type(REPORT_ISSUED, _validate_issued, description="A report issued",
+                                               owner="core")
+            import hashlib
+
+            day = ctx.now().date()
+            with ctx.next_number("BC", day.year) as number:
+                text = ctx.number_text(number)
+                data = render_pdf(ctx.settings.organisation, report, text, day)
+                ctx.commit(REPORT_ISSUED, None, {"kind": kind, "period": str(when), "unit": unit or "",
+                                                 "number": text, "sha256": hashlib.sha256(data).hexdigest()},
+                           number=number)
+            _write_atomically(pdf, data)
+    if xlsx is not None:
+        write_xlsx(report, xlsx)
+    _show_failures()
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{_('Report')} {when}" + (f" — {unit}" if unit else ""))
+    for _section, row in report.rows():
+        plan_text = f" / {row.plan}" if row.plan is not None else ""
+        click.echo(f"  {row.label()}: {row.value}{plan_text}")
+    for note in report.notes:
+        click.echo(_(note))
+
+
+REPORT_ISSUED = "report.issued"
+
+
+def _validate_issued(payload: dict[str, object]) -> list[str]:
+    return [] if payload.get("number") and payload.get("sha256") else ["number and sha256 are required"]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    import os
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+_period_option = click.option("--period", required=True, metavar="2018Q3|2018", help="The period.")
+_common = [
+    click.option("--unit", default=None, help="Only this unit (id)."),
+    click.option("--pdf", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                 help="Write the numbered report (Decree-30 layout)."),
+    click.option("--xlsx", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write a spreadsheet."),
+    click.option("--json", "as_json", is_flag=True, help="Machine-readable output."),
+    click.option("--operator", default=None, help="Who issues it (default cli:<user>)."),
+]
+
+
+def _options(fn: Any) -> Any:
+    for option in reversed(_common):
+        fn = option(fn)
+    return _period_option(fn)
+
+
+@report.command("quarterly")
+@_options
+def quarterly(period: str, unit: str | None, pdf: Path | None, xlsx: Path | None, as_json: bool,
+              operator: str | None) -> None:
+    """The quarterly report (--period 2018Q3)."""
+    _report("quarterly", period, unit, pdf, xlsx, as_json, operator)
+
+
+@report.command("yearly")
+@_options
+def yearly(period: str, unit: str | None, pdf: Path | None, xlsx: Path | None, as_json: bool,
+           operator: str | None) -> None:
+    """The yearly report (--period 2018)."""
+    _report("yearly", period, unit, pdf, xlsx, as_json, operator)
+
+
+@report.command("plan")
+@click.option("--file", "plan_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Check this plan file instead of the configured one.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plan_command(plan_file: Path | None, as_json: bool) -> None:
+    """Check and show the plan (targets per year, cost per class, budget)."""
+    from helpdesk.reports.plan import load_plan
+
+    plan = load_plan(plan_file or _plan_path())
+    if as_json:
+        click.echo(json.dumps({
+            "name": plan.name, "years": list(plan.years),
+            "targets": [{"metric": t.metric, "label": t.label_vi, "by_year": {str(y): v for y, v in t.by_year.items()},
+                         "total": t.total} for t in plan.targets],
+            "cost_per_class": plan.cost_per_class, "budget_total": plan.budget_total,
+        }, ensure_ascii=False, indent=2))
+        return
+    click.echo(plan.name)
+    for target in plan.targets:
+        years = ", ".join(f"{y}: {v}" for y, v in sorted(target.by_year.items()))
+        click.echo(f"  {target.label_vi}: {years} (= {target.total})")
+    click.echo(_("Cost per class: {amount} VND; budget: {total} VND").format(
+        amount=f"{plan.cost_per_class:,}", total=f"{plan.budget_total:,}"))
 
 
 def _this_year() -> int:
