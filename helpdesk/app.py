@@ -227,13 +227,12 @@ class HelpdeskApp(App[None]):
         self._monitor.start()
 
     def _open_kiosk(self) -> Kiosk:
-        from helpdesk.kiosk import open_kiosk
+        from helpdesk.kiosk import make_token_worker, open_kiosk
         from helpdesk.store import open_store
-        from helpdesk.tokens.service import make_worker
 
         store = self._given_store or open_store(self.settings.data_dir, self.settings.kiosk_id)
         try:
-            worker = self._given_worker or make_worker(self.settings)
+            worker = self._given_worker or make_token_worker(self.settings)
             return open_kiosk(self.settings, worker=worker, store=store)
         except BaseException:
             if self._given_store is None:
@@ -636,6 +635,13 @@ class HelpdeskApp(App[None]):
         records = [r for r in kiosk.store.records(since=midnight, include_voided=False)
                    if r.time < _iso(midnight + timedelta(days=1))]
         return local.date(), records
+
+
+if TYPE_CHECKING:
+    from helpdesk.screens.shell import KioskShell
+
+    def _screens_can_use(app: HelpdeskApp) -> KioskShell:
+        return app  # mypy checks the app is what its screens expect
 
 
 def _iso(value: datetime) -> str:

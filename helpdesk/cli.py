@@ -1,7 +1,8 @@
 """The ``helpdesk`` command line. With no sub-command it starts the kiosk (TUI).
 
-Sub-commands live in ``helpdesk/commands/`` and are imported only when used, so
-``helpdesk --version`` stays fast. Plugins add commands via ``helpdesk_register_commands``.
+Every sub-command is registered through ``helpdesk_register_commands``: the core's
+own (``helpdesk/commands/builtin.py``, the essential plugin ``core``) like plugins'.
+Each is imported only when used, so ``helpdesk --version`` stays fast.
 A :class:`~helpdesk.errors.HelpdeskError` becomes a one-line message and exit code 2.
 
 Exit codes: 0 ok · 1 a check failed (e.g. ``doctor`` found problems, ``audit verify``
@@ -10,7 +11,6 @@ found tampering) · 2 a clear error (bad input, token missing, …) · 3 not fou
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import Any
 
@@ -18,38 +18,25 @@ import click
 
 from helpdesk import __version__
 
-#: name -> "module:attribute" of a click command, loaded on first use.
-BUILTIN_COMMANDS: dict[str, str] = {
-    "token": "helpdesk.commands.token:token",
-    "doctor": "helpdesk.commands.doctor:doctor",
-    "plugins": "helpdesk.commands.plugins:plugins",
-    "config": "helpdesk.commands.config:config",
-    "audit": "helpdesk.commands.audit:audit",
-    "subscriber": "helpdesk.commands.subscriber:subscriber",
-    "operator": "helpdesk.commands.operator:operator",
-    "report": "helpdesk.commands.report:report",
-    "sync": "helpdesk.sync.commands:sync",
-    "kiosk": "helpdesk.sync.commands:kiosk",
-    "registry": "helpdesk.registry.cli:registry",
-}
-
 
 class LazyGroup(click.Group):
-    """A click group whose sub-commands are imported on demand."""
+    """The ``helpdesk`` group: its commands come from ``helpdesk_register_commands``
+    (the core's own through the essential plugin ``core``, then plugins'), each
+    imported only when used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        names = set(super().list_commands(ctx)) | set(BUILTIN_COMMANDS)
-        names |= set(_plugin_commands(ctx))
-        return sorted(names)
+        commands = _registered_commands(ctx)
+        _explain_missing_plugins(ctx)
+        return sorted(set(super().list_commands(ctx)) | set(commands))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in BUILTIN_COMMANDS:
-            module, _, attr = BUILTIN_COMMANDS[cmd_name].partition(":")
-            command = getattr(importlib.import_module(module), attr)
-            assert isinstance(command, click.Command)
-            return command
-        found = super().get_command(ctx, cmd_name)
-        return found or _plugin_commands(ctx).get(cmd_name)
+        from helpdesk.commands.lazy import load_command
+
+        found = super().get_command(ctx, cmd_name) or _registered_commands(ctx).get(cmd_name)
+        if found is None:
+            _explain_missing_plugins(ctx)  # "no such command" may be a plugin that could not load
+            return None
+        return load_command(found)
 
     def invoke(self, ctx: click.Context) -> Any:
         from helpdesk.errors import HelpdeskError
@@ -61,26 +48,40 @@ class LazyGroup(click.Group):
             ctx.exit(exc.exit_code)
 
 
-def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
-    """Commands contributed by plugins, loaded once per invocation.
+_COMMANDS = "helpdesk.commands"
+_LOAD_ERROR = "helpdesk.commands_error"
+
+
+def _registered_commands(ctx: click.Context) -> dict[str, click.Command]:
+    """Commands registered through the hook, collected once per invocation.
 
     A broken settings file must not turn ``helpdesk --help`` into a traceback: the
-    error is printed once and the built-in commands still work.
+    core's commands (``config show``, ``doctor`` …) still work, from a manager holding
+    only the essential plugins, and the error is kept for :func:`_explain_missing_plugins`.
     """
     from helpdesk.errors import HelpdeskError
 
     root = ctx.find_root()
-    cached = root.meta.get("helpdesk.plugin_commands")
+    cached = root.meta.get(_COMMANDS)
     if cached is None:
-        from helpdesk.plugins import collect_commands
+        from helpdesk import plugins
 
         try:
-            cached = collect_commands()
+            cached = plugins.collect_commands()
         except HelpdeskError as exc:
-            click.echo(f"{exc.localized_title()}: {exc.localized()}", err=True)
-            cached = {}
-        root.meta["helpdesk.plugin_commands"] = cached
+            root.meta[_LOAD_ERROR] = exc
+            cached = plugins.collect_commands(plugins.build_plugin_manager(entry_points=False))
+        root.meta[_COMMANDS] = cached
     return cached  # type: ignore[no-any-return]
+
+
+def _explain_missing_plugins(ctx: click.Context) -> None:
+    """Say once why plugins' commands are missing (a core command that needs the
+    settings reports the same error itself, so it is not said before running one)."""
+    root = ctx.find_root()
+    error = root.meta.pop(_LOAD_ERROR, None)
+    if error is not None:
+        click.echo(f"{error.localized_title()}: {error.localized()}", err=True)
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True)

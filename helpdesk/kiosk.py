@@ -1,7 +1,8 @@
 """The kiosk's services, wired once: settings, record store, token worker, forms, plugins.
 
-Used by the TUI (``make_app``), by CLI commands that need plugins' record types or
-forms, and by plugin tests, so every entry point sees the same wiring:
+Used by the TUI (``make_app``), by CLI commands that need plugins' record types,
+forms or token choices (:func:`make_token_worker`), and by plugin tests, so every
+entry point sees the same wiring:
 plugins' translations are added, their record types registered in the store, their
 forms in the form registry, and every committed record is passed to
 ``helpdesk_record_saved``.
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from helpdesk.plugins.manager import PluginFailure
     from helpdesk.store import Store
     from helpdesk.tokens.model import TokenInfo
+    from helpdesk.tokens.modules import ModuleRegistry
     from helpdesk.tokens.pkcs11 import TokenWorker
     from helpdesk.workflow.context import RecordDraft, WorkflowContext
     from helpdesk.workflow.types import OperatorRef, Problem, RecordAction
@@ -52,7 +54,6 @@ def open_kiosk(settings: Settings, *, worker: TokenWorker | None = None, store: 
     from helpdesk import i18n, plugins
     from helpdesk.forms import FormRegistry
     from helpdesk.store import open_store
-    from helpdesk.tokens.service import make_worker
 
     failures: list[Any] = []
     catalogs = plugins.collect_catalogs()
@@ -67,8 +68,25 @@ def open_kiosk(settings: Settings, *, worker: TokenWorker | None = None, store: 
     failures += actions.failures
     store.add_listener(_record_saved)
     owns = worker is None
-    worker = worker or make_worker(settings)
+    worker = worker or make_token_worker(settings)
     return Kiosk(settings, store, worker, forms, failures, actions.value, owns)
+
+
+def make_token_worker(settings: Settings) -> TokenWorker:
+    """The token worker (started), plugins choosing a card's PKCS#11 library
+    (``helpdesk_identify_token``) before the settings' tables do."""
+    from helpdesk import plugins
+    from helpdesk.tokens.service import make_worker
+
+    return make_worker(settings, plugin_chooser=plugins.identify_token)
+
+
+def make_module_registry(settings: Settings) -> ModuleRegistry:
+    """The PKCS#11 library registry with the same plugin wiring (no worker started)."""
+    from helpdesk import plugins
+    from helpdesk.tokens.service import make_registry
+
+    return make_registry(settings, plugin_chooser=plugins.identify_token)
 
 
 def _validate(draft: RecordDraft) -> list[Problem]:

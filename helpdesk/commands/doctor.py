@@ -47,9 +47,9 @@ def check_pcscd() -> list[Check]:
 
 
 def check_modules(settings: Settings) -> list[Check]:
-    from helpdesk.tokens.service import make_registry
+    from helpdesk.kiosk import make_module_registry
 
-    registry = make_registry(settings)
+    registry = make_module_registry(settings)
     checks = []
     for choice in registry.all_entries():
         name = _("PKCS#11 library {name}").format(name=choice.name)

@@ -149,10 +149,10 @@ def register_cert(operator_id: str, fingerprint: str | None) -> None:
 
 def _fingerprint_from_reader() -> str:
     from helpdesk.config import load_settings
+    from helpdesk.kiosk import make_token_worker
     from helpdesk.operators import AccountError
-    from helpdesk.tokens.service import make_worker
 
-    worker = make_worker(load_settings())
+    worker = make_token_worker(load_settings())
     try:
         tokens = worker.list_tokens().result(timeout=60).tokens
     finally:

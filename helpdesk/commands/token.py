@@ -16,9 +16,9 @@ from helpdesk.tokens.pkcs11 import TokenListing
 
 def _listing() -> TokenListing:
     from helpdesk.config import load_settings
-    from helpdesk.tokens.service import make_worker
+    from helpdesk.kiosk import make_token_worker
 
-    worker = make_worker(load_settings())
+    worker = make_token_worker(load_settings())
     try:
         return worker.list_tokens().result(timeout=60)
     finally:

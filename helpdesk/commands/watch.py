@@ -122,10 +122,10 @@ def watch(no_tokens: bool) -> None:
         watch_events(emit, stop)
         return
     from helpdesk.config import load_settings
-    from helpdesk.tokens.service import make_worker
+    from helpdesk.kiosk import make_token_worker
     from helpdesk.tokens.tracker import TokenTracker
 
-    worker = make_worker(load_settings())
+    worker = make_token_worker(load_settings())
 
     def on_token_event(event: object) -> None:
         line = token_event_json(event)

@@ -62,7 +62,8 @@ ENV_PLUGINS = "HELPDESK_PLUGINS"
 
 #: Parts of the core that implement hooks themselves: name -> module. Registered
 #: first and never blocked; failing to import one is a core bug and raises.
-ESSENTIAL_PLUGINS: dict[str, str] = {}
+#: ``core`` registers the built-in CLI commands (``helpdesk token``, ``doctor`` …).
+ESSENTIAL_PLUGINS: dict[str, str] = {"core": "helpdesk.commands.builtin"}
 
 T = TypeVar("T")
 
@@ -111,11 +112,14 @@ def collect_record_actions() -> HookOutcome[tuple[RecordAction, ...]]:
     return HookOutcome(tuple(found), tuple(failures))
 
 
-def collect_commands() -> dict[str, click.Command]:
-    """Commands plugins add to the ``helpdesk`` CLI (failures: see :func:`new_failures`)."""
-    import click
+def collect_commands(pm: HelpdeskPluginManager | None = None) -> dict[str, click.Command]:
+    """Every command of the ``helpdesk`` CLI: the core's (the essential plugin ``core``,
+    registered first, so its names win) and plugins' (failures: see :func:`new_failures`).
 
-    from helpdesk.cli import BUILTIN_COMMANDS
+    Commands may be :class:`~helpdesk.commands.lazy.LazyCommand` stand-ins; the CLI
+    loads the real one when it is used. ``pm``: another manager than the process's.
+    """
+    import click
 
     class _CommandCollector(click.Group):
         """The ``cli`` plugins receive: ``add_command`` (and ``@cli.command()``) registers."""
@@ -123,11 +127,11 @@ def collect_commands() -> dict[str, click.Command]:
         def add_command(self, cmd: click.Command, name: str | None = None) -> None:
             buffer.register((name or getattr(cmd, "name", None), cmd))
 
-    pm = get_plugin_manager()
+    if pm is None:
+        pm = get_plugin_manager()
     buffer = RegisterBuffer(pm, "helpdesk_register_commands", check_command)
     pm.hook.helpdesk_register_commands(cli=_CommandCollector(name="helpdesk"))
-    reserved = {("command", name): "the core" for name in BUILTIN_COMMANDS}
-    return dict(buffer.resolve(lambda pair: [("command", pair[0])], reserved))
+    return dict(buffer.resolve(lambda pair: [("command", pair[0])]))
 
 
 def collect_catalogs() -> HookOutcome[tuple[Path, ...]]:

@@ -3,25 +3,23 @@ follow the interface language."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from helpdesk.messages import LanguageChanged
-
-if TYPE_CHECKING:
-    from helpdesk.app import HelpdeskApp
+from helpdesk.screens.shell import KioskShell
 
 
 class KioskScreen(Screen[None]):
     @property
-    def kiosk_app(self) -> HelpdeskApp:
-        from helpdesk.app import HelpdeskApp
-
+    def kiosk_app(self) -> KioskShell:
+        """The app showing this screen, through what screens may use of it."""
         app = self.app
-        assert isinstance(app, HelpdeskApp)
+        if not isinstance(app, KioskShell):
+            raise TypeError(f"{type(self).__name__} needs a kiosk app, not {type(app).__name__}")
         return app
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -1,24 +1,20 @@
-"""Wiring: build the module registry and the TokenWorker from settings (and plugins)."""
+"""Wiring: build the module registry and the TokenWorker from settings.
+
+Who else may choose a card's PKCS#11 library (plugins, through
+``helpdesk_identify_token``) is passed in by the caller: the token layer knows nothing
+of plugins. :func:`helpdesk.kiosk.make_token_worker` is the kiosk's wiring.
+"""
 
 from __future__ import annotations
 
-from helpdesk.config import ModuleEntry, Settings
-from helpdesk.tokens.modules import ModuleRegistry
+from helpdesk.config import Settings
+from helpdesk.tokens.modules import ModuleRegistry, PluginChooser
 from helpdesk.tokens.pkcs11 import TokenWorker
 
 
-def _plugin_chooser(reader: str, atr: str) -> ModuleEntry | None:
-    try:
-        from helpdesk import plugins
-    except ImportError:  # plugin layer not present
-        return None
-    choose = getattr(plugins, "identify_token", None)
-    return choose(reader, atr) if choose else None
+def make_registry(settings: Settings, plugin_chooser: PluginChooser | None = None) -> ModuleRegistry:
+    return ModuleRegistry.from_settings(settings, plugin_chooser=plugin_chooser)
 
 
-def make_registry(settings: Settings) -> ModuleRegistry:
-    return ModuleRegistry.from_settings(settings, plugin_chooser=_plugin_chooser)
-
-
-def make_worker(settings: Settings) -> TokenWorker:
-    return TokenWorker(make_registry(settings)).start()
+def make_worker(settings: Settings, plugin_chooser: PluginChooser | None = None) -> TokenWorker:
+    return TokenWorker(make_registry(settings, plugin_chooser)).start()

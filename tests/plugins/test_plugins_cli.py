@@ -76,7 +76,7 @@ def test_command_clashing_with_builtin_fails_the_plugin(helpdesk_home: Path, mon
     assert result.exit_code == 0, result.output
     clash = by_name(result.output)["clash_plugin"]
     assert clash["state"] == "failed"
-    assert clash["error"] == "RegistrationError: command 'token' is already registered by the core"
+    assert clash["error"] == "RegistrationError: command 'token' is already registered by core"
 
 
 def test_hook_filter_all_and_text_output(helpdesk_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
