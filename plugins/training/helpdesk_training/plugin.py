@@ -1,0 +1,30 @@
+"""The training plugin's hooks, written by :class:`PluginSpec` (the entry point
+``training`` names this module). Kept light: screens, ReportLab and openpyxl load when used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpdesk.extension import PluginSpec, RecordTypeSpec, Workflow
+from helpdesk_training.stats import SECTION
+
+LOCALE = Path(__file__).parent / "locale"
+
+spec = PluginSpec(
+    workflows=(
+        # order 5: before the handover (10), so a trainer's menu starts with the class check-in
+        Workflow("training_checkin", "Điểm danh lớp tập huấn", "Training class check-in",
+                 screen="helpdesk_training.screens.checkin:CheckInScreen", role="trainer", needs_token=False,
+                 order=5),
+    ),
+    record_types=(
+        RecordTypeSpec("training.sheet", "helpdesk_training.sheets:validate_payload",
+                       "A training class sign-in sheet or attendance list (danh sách học viên)"),
+    ),
+    forms={"training.sheet": "helpdesk_training.sheets:build_form"},
+    commands={"training": "helpdesk_training.cli:training"},
+    reports=(SECTION,),
+    locale=LOCALE,
+)
+spec.install(globals())
