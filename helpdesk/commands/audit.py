@@ -28,21 +28,33 @@ def audit() -> None:
 
 @audit.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
-def verify(as_json: bool) -> None:
+@click.option("--registry", default=None, metavar="URL", is_flag=False, flag_value="",
+              help="Also compare with the hashes the registry holds (default URL: registry_url).")
+def verify(as_json: bool, registry: str | None) -> None:
     """Check every audit entry, record digest and the head; exit 1 on the first bad entry."""
     from helpdesk.store import verify_path
 
     result = verify_path(_data_dir())
+    remote = None
+    if registry is not None and result.ok:
+        from helpdesk.sync.commands import check_registry
+
+        remote = check_registry(registry)  # catches a rewrite of both the chain and head.json
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        out = result.to_json()
+        if remote is not None:
+            out["registry"] = remote.to_json()
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     elif result.problem is None:
         click.echo(_("Audit log intact: {count} entries, head {hash}").format(
             count=result.entries, hash=result.head_hash or "-"))
+        if remote is not None:
+            click.echo(remote.text(), err=not remote.ok)
     else:
         p = result.problem
         where = _("entry #{seq}").format(seq=p.seq) if p.seq is not None else (p.file or "")
         click.echo(_("Audit log check FAILED at {where}: {problem}").format(where=where, problem=p.localized()), err=True)
-    if not result.ok:
+    if not result.ok or (remote is not None and not remote.ok):
         raise click.exceptions.Exit(1)
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from helpdesk.i18n import _
+
+if TYPE_CHECKING:
+    from helpdesk.sync.verify import RegistryCheck
 
 
 @click.group()
@@ -102,3 +106,21 @@ def now(as_json: bool) -> None:
 
 
 sync.add_command(now, "push")
+
+
+
+def check_registry(url: str) -> RegistryCheck:
+    """For ``audit verify --registry [URL]``: the local chain against the registry's copy."""
+    from helpdesk.config import load_settings
+    from helpdesk.sync.client import RegistryClient
+    from helpdesk.sync.errors import NotConfigured
+    from helpdesk.sync.settings import sync_settings
+    from helpdesk.sync.verify import verify_against_registry
+
+    settings = load_settings()
+    config = sync_settings(settings)
+    url = url or config.registry_url
+    if not url:
+        raise NotConfigured("No registry URL: give --registry URL or set registry_url")
+    with RegistryClient(url, ca=config.registry_ca) as client:
+        return verify_against_registry(settings.data_dir, settings.kiosk_id, client)
