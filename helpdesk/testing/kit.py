@@ -55,3 +55,9 @@ __all__ = [
     "open_store",
     "set_language",
 ]
+
+# pin_unlock tests: what the kiosk gathers from plugins, and a language's whole catalog.
+from helpdesk.i18n import catalog
+from helpdesk.plugins import collect_catalogs, collect_workflows
+
+__all__ += ["catalog", "collect_catalogs", "collect_workflows"]
