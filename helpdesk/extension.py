@@ -45,6 +45,7 @@ _LAZY: dict[str, str] = {
     "TokenInserted": "helpdesk.messages", "TokenRemoved": "helpdesk.messages",
     "command_context": "helpdesk.workflow.commands", "read_pin": "helpdesk.workflow.commands",
     "pin_stdin_option": "helpdesk.workflow.commands", "cli_operator": "helpdesk.workflow.commands",
+    "find_workflow": "helpdesk.workflow.lookup", "registered_workflows": "helpdesk.workflow.lookup",
     # settings and text
     "Settings": "helpdesk.config", "Organisation": "helpdesk.config", "ModuleEntry": "helpdesk.config",
     "gettext": "helpdesk.i18n", "get_language": "helpdesk.i18n", "nfc": "helpdesk.forms.fonts",
@@ -166,6 +167,8 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.workflow.context import Printed as Printed
     from helpdesk.workflow.context import RecordDraft as RecordDraft
     from helpdesk.workflow.context import WorkflowContext as WorkflowContext
+    from helpdesk.workflow.lookup import find_workflow as find_workflow
+    from helpdesk.workflow.lookup import registered_workflows as registered_workflows
     from helpdesk.workflow.screen import PinInput as PinInput
     from helpdesk.workflow.screen import StatusLine as StatusLine
     from helpdesk.workflow.screen import WorkflowScreen as WorkflowScreen
