@@ -64,9 +64,13 @@ class PluginSpec:
 
             found["helpdesk_register_workflows"] = helpdesk_register_workflows
         if self.record_types:
+            # One validator object per type: the store's registry is process-wide and takes a
+            # second registration only if it is equal (a kiosk opened twice, a command in the TUI).
+            validators = {spec.name: lazy(spec.validator) for spec in self.record_types}
+
             def helpdesk_register_record_types(register: Callable[..., Any]) -> None:
                 for spec in self.record_types:
-                    register(spec.name, lazy(spec.validator), description=spec.description, owner=owner)
+                    register(spec.name, validators[spec.name], description=spec.description, owner=owner)
 
             found["helpdesk_register_record_types"] = helpdesk_register_record_types
         if self.forms:
