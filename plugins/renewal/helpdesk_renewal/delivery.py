@@ -1,0 +1,232 @@
+"""The authority's delivery list (.xlsx or .csv): issued certificates or token serials per
+subscriber, or refusals. Every row is checked and reported by its line; nothing changes
+unless all rows are good (or ``skip_invalid``: the good ones are applied).
+
+A good row becomes a known certificate (table ``renewal.deliveries``, read by the expiry
+sweep) and moves its request on: submitted → issued (or rejected). Rows match requests by
+the request id column the exported .xlsx carries, else by the citizen ID of the one
+submitted request of that person.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from helpdesk.extension import fold, nfc
+from helpdesk_renewal import requests
+from helpdesk_renewal.model import DELIVERIES, RenewalError, clean_serial
+
+if TYPE_CHECKING:
+    from helpdesk.extension import WorkflowContext
+
+#: column -> folded header texts it is recognised by
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "request_id": ("ma yeu cau", "request id"),
+    "name": ("ho va ten", "ten chung thu chu ky so", "ten thue bao", "name"),
+    "national_id": ("so dinh danh ca nhan", "so dinh danh ca nhan / ngay cap, noi cap", "cccd", "citizen id"),
+    "cert_serial": ("so hieu chung thu", "so hieu chung thu chu ky so", "certificate serial"),
+    "token_serial": ("so hieu thiet bi", "so hieu thiet bi luu khoa bi mat", "token serial"),
+    "not_before": ("hieu luc tu", "ngay hieu luc", "valid from"),
+    "not_after": ("hieu luc den", "ngay het han", "valid to"),
+    "outcome": ("ket qua", "outcome"),
+    "note": ("ghi chu", "ly do", "note"),
+}
+OUTCOMES = {"": "issued", "da cap": "issued", "cap": "issued", "issued": "issued", "da thu hoi": "issued",
+            "revoked": "issued", "tu choi": "rejected", "khong cap": "rejected", "rejected": "rejected"}
+_HEX = re.compile(r"^[0-9A-F]{1,40}$")
+_NATIONAL = re.compile(r"^[0-9]{12}$")
+
+
+@dataclass
+class DeliveryRow:
+    line: int
+    values: dict[str, str]
+    problems: list[str] = field(default_factory=list)
+    request: dict[str, Any] | None = None
+    outcome: str = "issued"
+
+
+@dataclass
+class DeliveryReport:
+    rows: list[DeliveryRow]
+    applied: int = 0
+    updated_requests: int = 0
+
+    @property
+    def bad(self) -> list[DeliveryRow]:
+        return [r for r in self.rows if r.problems]
+
+    @property
+    def good(self) -> list[DeliveryRow]:
+        return [r for r in self.rows if not r.problems]
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return nfc(str(value)).strip()
+
+
+def read_table(path: Path) -> list[list[str]]:
+    """Rows of text from an .xlsx (first sheet) or .csv (UTF-8, ``,`` or ``;``)."""
+    try:
+        if path.suffix.lower() == ".xlsx":
+            from openpyxl import load_workbook
+
+            book = load_workbook(path, read_only=True, data_only=True)
+            try:
+                sheet = book.worksheets[0]
+                return [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+            finally:
+                book.close()
+        if path.suffix.lower() == ".csv":
+            text = path.read_bytes().decode("utf-8-sig")
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+            return [[_text(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError, KeyError) as exc:
+        raise RenewalError("Cannot read {file}: {error}", file=path.name, error=str(exc) or type(exc).__name__) from None
+    raise RenewalError("{file}: use an .xlsx or .csv file", file=path.name)
+
+
+def _header(rows: Sequence[Sequence[str]]) -> tuple[int, dict[str, int]]:
+    for i, row in enumerate(rows[:20]):
+        folded = [fold(c) for c in row]
+        found: dict[str, int] = {}
+        for key, names in COLUMNS.items():
+            for j, text in enumerate(folded):
+                if text in names and key not in found:
+                    found[key] = j
+        if "name" in found and ("cert_serial" in found or "token_serial" in found or "outcome" in found):
+            return i, found
+    raise RenewalError("No header row with the columns Họ và tên and Số hiệu chứng thư found")
+
+
+def _day(text: str) -> str | None:
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text[:10], fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def check(ctx: WorkflowContext, rows: Sequence[Sequence[str]]) -> list[DeliveryRow]:
+    """Every data row with its problems (English) and the request it answers."""
+    start, where = _header(rows)
+    all_requests = requests.table(ctx).all()
+    by_id = {str(r["id"]): r for r in all_requests}
+    submitted: dict[str, list[dict[str, Any]]] = {}
+    for r in all_requests:
+        if r["status"] == "submitted":
+            submitted.setdefault(str(r["national_id"]), []).append(r)
+    out: list[DeliveryRow] = []
+    seen: dict[str, int] = {}
+    for offset, raw in enumerate(rows[start + 1:], start + 2):
+        values = {key: (raw[j] if j < len(raw) else "") for key, j in where.items()}
+        if not any(values.values()):
+            continue
+        row = DeliveryRow(offset, values)
+        problems = row.problems
+        outcome = OUTCOMES.get(fold(values.get("outcome", "")))
+        if outcome is None:
+            problems.append(f"outcome {values['outcome']!r} is not Đã cấp or Từ chối")
+        row.outcome = outcome or "issued"
+        if not values.get("name"):
+            problems.append("name is required")
+        national = values.get("national_id", "").replace(" ", "")
+        if national and not _NATIONAL.match(national):
+            problems.append(f"citizen ID {national!r} must be 12 digits")
+        values["national_id"] = national
+        serial = clean_serial(values.get("cert_serial"))
+        values["cert_serial"] = serial
+        if row.outcome == "issued":
+            if serial and not _HEX.match(serial):
+                problems.append(f"certificate serial {values.get('cert_serial')!r} is not hexadecimal")
+            if not serial and not values.get("token_serial"):
+                problems.append("an issued row names the certificate serial or the token serial")
+            if serial:
+                end = _day(values.get("not_after", ""))
+                if end is None:
+                    problems.append(f"valid-to date {values.get('not_after', '')!r} is not a date (dd/mm/yyyy)")
+                else:
+                    values["not_after"] = end + "T23:59:59Z"
+                if serial in seen:
+                    problems.append(f"certificate {serial} is also on line {seen[serial]}")
+                seen[serial] = offset
+        request_id = values.get("request_id", "").upper()
+        if request_id:
+            row.request = by_id.get(request_id)
+            if row.request is None:
+                problems.append(f"no request {request_id}")
+        elif national:
+            found = submitted.get(national, [])
+            if len(found) > 1:
+                problems.append(f"{len(found)} submitted requests for citizen ID {national}: give the request id")
+            row.request = found[0] if len(found) == 1 else None
+        if row.request is not None:
+            if row.request["status"] != "submitted":
+                problems.append(f"request {row.request['id']} is {row.request['status']}, not submitted")
+            elif national and row.request["national_id"] != national:
+                problems.append(f"request {row.request['id']} is for another citizen ID")
+        if row.request is None and (row.outcome != "issued" or not serial):
+            problems.append("no submitted request matches this row")
+        out.append(row)
+    return out
+
+
+def apply(ctx: WorkflowContext, rows: Sequence[DeliveryRow], source: str) -> tuple[int, int]:
+    """Store the good rows: deliveries (one commit), then the requests they answer (one commit)."""
+    deliveries: dict[str, dict[str, Any]] = {}
+    moved: list[dict[str, Any]] = []
+    for row in rows:
+        v, request = row.values, row.request
+        unit_id = str((request or {}).get("unit_id") or "")
+        unit = str((request or {}).get("unit") or "")
+        if row.outcome == "issued" and v.get("cert_serial"):
+            deliveries[v["cert_serial"]] = {
+                "cert_serial": v["cert_serial"], "not_after": v["not_after"], "name": v["name"],
+                "national_id": v.get("national_id") or str((request or {}).get("national_id") or ""),
+                "unit_id": unit_id, "unit": unit, "token_serial": v.get("token_serial", ""),
+                "request_id": str((request or {}).get("id") or ""), "source": source, "line": row.line}
+        if request is not None:
+            extra: dict[str, Any] = {}
+            if row.outcome == "issued":
+                extra = {"new_cert_serial": v.get("cert_serial", ""), "new_not_after": v.get("not_after", "")}
+                if v.get("token_serial"):
+                    extra["token_serial"] = v["token_serial"]
+            moved.append(requests.changed(ctx, request, row.outcome, v.get("note") or source, **extra))
+    if deliveries:
+        ctx.table(DELIVERIES, synced=True).put_many(deliveries, ctx.operator.id)
+    requests.save_many(ctx, moved)
+    return len(deliveries), len(moved)
+
+
+def import_delivery(ctx: WorkflowContext, path: Path, *, skip_invalid: bool = False) -> DeliveryReport:
+    """Check the file; apply it when every row is good (or the good ones, ``skip_invalid``)."""
+    checked = check(ctx, read_table(path))
+    report = DeliveryReport(checked)
+    if not checked:
+        raise RenewalError("{file} has no data rows", file=path.name)
+    if report.bad and not skip_invalid:
+        return report
+    report.applied, report.updated_requests = apply(ctx, report.good, path.name)
+    return report
+
+
+def problems_text(rows: Sequence[DeliveryRow]) -> list[str]:
+    return [f"{r.line}: {'; '.join(r.problems)}" for r in rows if r.problems]
+

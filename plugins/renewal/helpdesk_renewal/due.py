@@ -1,0 +1,143 @@
+"""The expiry sweep: every certificate the desk knows of that expires within N days.
+
+Known certificates come from handover records (``ctx.store.records("handover")``),
+installed requests (the renewal table) and the authority's delivery lists. A holder
+whose newer certificate is known is not due: per holder only the latest certificate
+counts, and a revoked one is left out. Dates compare as ISO strings, so 100k
+certificates take a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from helpdesk_renewal.model import DELIVERIES, clean_serial
+
+if TYPE_CHECKING:
+    from helpdesk.extension import WorkflowContext
+
+DEFAULT_DAYS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class KnownCert:
+    cert_serial: str
+    not_after: str  # ISO, UTC ("2027-01-31T00:00:00Z"); compared as a string
+    name: str
+    national_id: str = ""
+    unit_id: str = ""
+    unit: str = ""
+    token_serial: str = ""
+    source: str = ""  # "handover" | "request" | "delivery" | "token"
+
+    @property
+    def holder(self) -> str:
+        return self.national_id or f"{self.name}|{self.unit_id or self.unit}"
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    cert: KnownCert
+    days_left: int  # negative: expired that many days ago
+
+    @property
+    def expired(self) -> bool:
+        return self.days_left < 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self.cert), "days_left": self.days_left, "expired": self.expired}
+
+
+def from_handovers(ctx: WorkflowContext) -> Iterator[KnownCert]:
+    for record in ctx.store.records("handover", include_voided=False):
+        p = record.payload
+        cert, holder, device = p.get("certificate") or {}, p.get("holder") or {}, p.get("device") or {}
+        if cert.get("serial") and cert.get("not_after"):
+            yield KnownCert(clean_serial(cert["serial"]), str(cert["not_after"]), str(holder.get("name") or ""),
+                            str(holder.get("national_id") or ""), str(holder.get("unit_id") or ""),
+                            str(holder.get("unit") or ""), str(device.get("serial") or ""), "handover")
+
+
+def from_requests(rows: Iterable[Mapping[str, Any]]) -> Iterator[KnownCert]:
+    for row in rows:
+        if row.get("new_cert_serial") and row.get("new_not_after") and row.get("status") in ("installed", "handed_over",
+                                                                                            "issued"):
+            yield KnownCert(str(row["new_cert_serial"]), str(row["new_not_after"]), str(row["name"]),
+                            str(row.get("national_id") or ""), str(row.get("unit_id") or ""),
+                            str(row.get("unit") or ""), str(row.get("token_serial") or ""), "request")
+
+
+def from_deliveries(rows: Iterable[Mapping[str, Any]]) -> Iterator[KnownCert]:
+    for row in rows:
+        yield KnownCert(str(row["cert_serial"]), str(row["not_after"]), str(row.get("name") or ""),
+                        str(row.get("national_id") or ""), str(row.get("unit_id") or ""), str(row.get("unit") or ""),
+                        str(row.get("token_serial") or ""), "delivery")
+
+
+def revoked(rows: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Certificate serials whose revocation the authority confirmed."""
+    return {str(r["cert_serial"]) for r in rows if r.get("type") == "revoke" and r.get("status") == "issued"
+            and r.get("cert_serial")}
+
+
+def known(ctx: WorkflowContext) -> tuple[list[KnownCert], set[str]]:
+    from helpdesk_renewal import requests
+
+    rows = requests.table(ctx).all()
+    deliveries = ctx.table(DELIVERIES, synced=True).all()
+    found = [*from_handovers(ctx), *from_deliveries(deliveries), *from_requests(rows)]
+    return found, revoked(rows)
+
+
+def sweep(certs: Iterable[KnownCert], today: date, days: int = DEFAULT_DAYS, unit: str | None = None,
+          revoked: set[str] | frozenset[str] = frozenset()) -> list[Due]:
+    """Latest certificate per holder, due within ``days`` of ``today`` (or expired), by unit."""
+    latest: dict[str, KnownCert] = {}
+    for cert in certs:
+        if cert.cert_serial in revoked:
+            continue
+        key = cert.holder
+        seen = latest.get(key)
+        if seen is None or cert.not_after > seen.not_after:
+            latest[key] = cert
+    cutoff = (today + timedelta(days=days)).isoformat()
+    out = []
+    for cert in latest.values():
+        if cert.not_after[:10] > cutoff:
+            continue
+        if unit and unit not in (cert.unit_id, cert.unit):
+            continue
+        out.append(Due(cert, (date.fromisoformat(cert.not_after[:10]) - today).days))
+    out.sort(key=lambda d: (d.cert.unit or d.cert.unit_id, d.cert.not_after, d.cert.name))
+    return out
+
+
+def due(ctx: WorkflowContext, days: int = DEFAULT_DAYS, unit: str | None = None,
+        today: date | None = None) -> list[Due]:
+    certs, gone = known(ctx)
+    return sweep(certs, today or ctx.now().date(), days, unit, gone)
+
+
+DUE_COLUMNS = ("STT", "Đơn vị", "Họ và tên", "Số định danh cá nhân", "Số hiệu thiết bị", "Số hiệu chứng thư",
+               "Hết hạn", "Còn (ngày)")
+
+
+def due_xlsx(found: Iterable[Due]) -> bytes:
+    """The sweep as a spreadsheet, one row per certificate."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Sắp hết hạn")
+    sheet.append(list(DUE_COLUMNS))
+    for i, d in enumerate(found, 1):
+        c = d.cert
+        sheet.append([i, c.unit or c.unit_id, c.name, c.national_id, c.token_serial, c.cert_serial,
+                      c.not_after[:10], d.days_left])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

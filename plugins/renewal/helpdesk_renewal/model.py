@@ -1,0 +1,152 @@
+"""What a request is: its types, reasons, certificate kinds, statuses and the form's data.
+
+A request row lives in the plugin table ``renewal.requests`` (each write audited and
+synced). :func:`validate_row` is the table's validator, so no code path stores a row
+the forms could not print.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from helpdesk.extension import HelpdeskError
+
+TABLE = "renewal.requests"
+DELIVERIES = "renewal.deliveries"
+LIST_RECORD = "renewal.list"
+NUMBER_SERIES = "CV"  # công văn: "12/CV-SNV"
+
+#: type -> (Vietnamese, English)
+TYPES: dict[str, tuple[str, str]] = {
+    "new": ("cấp mới", "new"),
+    "renew": ("gia hạn", "renewal"),
+    "reissue": ("cấp đổi", "re-issue"),
+    "revoke": ("thu hồi", "revocation"),
+}
+REASONS: dict[str, tuple[str, str]] = {
+    "": ("", ""),
+    "expiring": ("sắp hết hạn", "expiring"),
+    "lost": ("mất thiết bị", "lost"),
+    "compromised": ("lộ khóa bí mật", "compromised"),
+    "left_post": ("nghỉ việc, thôi giữ chức vụ", "left the post"),
+    "changed_unit": ("thay đổi cơ quan công tác", "changed unit"),
+    "changed_position": ("thay đổi chức vụ", "changed position"),
+    "locked": ("thiết bị bị khóa", "token locked"),
+}
+KINDS: dict[str, tuple[str, str]] = {
+    "person": ("cá nhân", "person"),
+    "organisation": ("tổ chức", "organisation"),
+    "device": ("thiết bị, dịch vụ, phần mềm", "device"),
+}
+STATUSES: dict[str, tuple[str, str]] = {
+    "draft": ("nháp", "draft"),
+    "submitted": ("đã gửi", "submitted"),
+    "issued": ("đã cấp", "issued"),
+    "rejected": ("bị từ chối", "rejected"),
+    "installed": ("đã cài vào thiết bị", "installed"),
+    "handed_over": ("đã bàn giao", "handed over"),
+    "cancelled": ("đã hủy", "cancelled"),
+}
+#: status -> statuses it may move to
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("submitted", "cancelled"),
+    "submitted": ("issued", "rejected", "cancelled"),
+    "issued": ("installed", "handed_over"),
+    "installed": ("handed_over",),
+    "rejected": (),
+    "handed_over": (),
+    "cancelled": (),
+}
+#: a revocation is done once the authority confirms it
+CLOSED = ("rejected", "handed_over", "cancelled")
+REASONS_FOR_TYPE = {
+    "new": ("",),
+    "renew": ("", "expiring"),
+    "reissue": ("lost", "compromised", "changed_unit", "changed_position", "locked"),
+    "revoke": ("lost", "compromised", "left_post", "changed_unit", "changed_position", "locked"),
+}
+
+_NATIONAL = re.compile(r"^[0-9]{12}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\.)+gov\.vn$")
+_HEX = re.compile(r"^[0-9A-F]*$")
+
+
+class RenewalError(HelpdeskError):
+    title = "Certificates"
+
+
+class DuplicateRequest(RenewalError):
+    title = "Duplicate request"
+
+
+def is_open(row: Mapping[str, Any]) -> bool:
+    """Still in progress: not closed, and a revocation not yet confirmed."""
+    status = row.get("status")
+    if status in CLOSED:
+        return False
+    return not (row.get("type") == "revoke" and status == "issued")
+
+
+def label(table: Mapping[str, tuple[str, str]], key: str, language: str = "vi") -> str:
+    vi, en = table.get(key, (key, key))
+    return en if language == "en" else vi
+
+
+def clean_serial(value: object) -> str:
+    """A certificate serial as upper-case hex without separators ("" if none)."""
+    text = str(value or "").strip().replace(":", "").replace(" ", "").upper()
+    return text.lstrip("0") or ("0" if text else "")
+
+
+def form_problems(data: Mapping[str, Any]) -> list[str]:
+    """Problems with the form's data (English): name, position, unit, citizen ID, e-mail."""
+    problems: list[str] = []
+    for key, what in (("name", "name"), ("unit", "unit"), ("position", "position")):
+        if not str(data.get(key) or "").strip():
+            problems.append(f"{what} is required")
+    national = str(data.get("national_id") or "")
+    if not _NATIONAL.match(national):
+        problems.append(f"citizen ID {national!r} must be 12 digits")
+    email = str(data.get("email") or "")
+    if not _EMAIL.match(email):
+        problems.append(f"e-mail {email!r} must be an official address ending in .gov.vn")
+    return problems
+
+
+def validate_row(row: Mapping[str, Any]) -> list[str]:
+    """The table's validator: a request row as stored."""
+    problems = form_problems(row)
+    kind_ = row.get("type")
+    if kind_ not in TYPES:
+        problems.append(f"type {kind_!r} is not one of {', '.join(TYPES)}")
+    elif row.get("reason", "") not in REASONS_FOR_TYPE[str(kind_)]:
+        problems.append(f"reason {row.get('reason')!r} does not fit a {kind_} request")
+    if row.get("kind") not in KINDS:
+        problems.append(f"certificate kind {row.get('kind')!r} is not one of {', '.join(KINDS)}")
+    if row.get("status") not in STATUSES:
+        problems.append(f"status {row.get('status')!r} is unknown")
+    for key in ("cert_serial", "new_cert_serial"):
+        if not _HEX.match(str(row.get(key) or "")):
+            problems.append(f"{key} must be upper-case hex")
+    if kind_ in ("renew", "revoke") and not row.get("cert_serial") and not row.get("token_serial"):
+        problems.append("a renewal or revocation names the certificate serial or the token serial")
+    if not isinstance(row.get("history"), list) or not row["history"]:
+        problems.append("history is required")
+    return problems
+
+
+def duplicate_of(rows: Iterable[Mapping[str, Any]], candidate: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """An open request of the same type and kind for the same person (or certificate)."""
+    for row in rows:
+        if row.get("id") == candidate.get("id") or not is_open(row):
+            continue
+        if row.get("type") != candidate.get("type") or row.get("kind") != candidate.get("kind"):
+            continue
+        if row.get("national_id") == candidate.get("national_id"):
+            return row
+        serial = candidate.get("cert_serial")
+        if serial and row.get("cert_serial") == serial:
+            return row
+    return None

@@ -1,0 +1,38 @@
+"""The renewal plugin's hooks (the entry point ``renewal`` names this module).
+
+Everything is declared as data in a :class:`PluginSpec`; screens, ReportLab and
+openpyxl load only when used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from helpdesk.extension import PluginSpec, RecordTypeSpec, ReportSection, Workflow, lazy
+
+
+
+def validate_list(payload: Mapping[str, Any]) -> list[str]:
+    """The ``renewal.list`` payload's validator: one function object for every store (a
+    ``"module:attribute"`` target would give a new wrapper per kiosk, which the process-wide
+    record type registry refuses as a second registration)."""
+    from helpdesk_renewal.lists import validate_list as validate
+
+    return validate(payload)
+
+
+spec = PluginSpec(
+    locale=Path(__file__).parent / "locale",
+    workflows=(Workflow("renewal", "Gia hạn, cấp mới, thu hồi chứng thư số", "Certificate renewal",
+                        screen="helpdesk_renewal.screen:RenewalScreen", needs_token=False, order=40),),
+    record_types=(RecordTypeSpec("renewal.list", validate_list,
+                                 "A list of subscribers sent to the certificate authority (công văn đề nghị)"),),
+    forms={"renewal.list": "helpdesk_renewal.lists:build_form"},
+    commands={"renewal": "helpdesk_renewal.cli:renewal"},
+    reports=(ReportSection("renewal", "Cấp mới, gia hạn, cấp đổi, thu hồi chứng thư số",
+                           "Certificates: new, renewed, re-issued, revoked",
+                           compute=lazy("helpdesk_renewal.report:compute"), order=40),),
+)
+spec.install(globals())

@@ -1,0 +1,41 @@
+"""The renewal section of the quarterly and yearly reports: requests per type and outcome.
+
+A request counts in the period it was filed; its outcome is its status now (a request
+filed in March and issued in April counts as issued in the first quarter's report).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from helpdesk.extension import ReportRow
+from helpdesk_renewal import requests
+from helpdesk_renewal.model import STATUSES, TYPES
+
+if TYPE_CHECKING:
+    from helpdesk.extension import Period, WorkflowContext
+
+OUTCOMES = ("draft", "submitted", "issued", "rejected", "installed", "handed_over")
+
+
+def compute(ctx: WorkflowContext, period: Period, unit: str | None) -> list[ReportRow]:
+    start, end = period.start.isoformat(), period.end.isoformat()
+    counts: Counter[tuple[str, str]] = Counter()
+    for row in requests.table(ctx).all():
+        if not start <= str(row.get("created", ""))[:10] < end:
+            continue
+        if unit and unit not in (row.get("unit_id"), row.get("unit")):
+            continue
+        counts[(str(row["type"]), str(row["status"]))] += 1
+    out: list[ReportRow] = []
+    for type_, (type_vi, type_en) in TYPES.items():
+        total = sum(n for (t, _s), n in counts.items() if t == type_)
+        out.append(ReportRow(f"renewal.{type_}", f"Đề nghị {type_vi} chứng thư số", f"Certificate {type_en} requests",
+                             total, unit=unit or ""))
+        for status in OUTCOMES:
+            if counts[(type_, status)]:
+                vi, en = STATUSES[status]
+                out.append(ReportRow(f"renewal.{type_}.{status}", f"– {vi}", f"– {en}", counts[(type_, status)],
+                                     unit=unit or ""))
+    return out
