@@ -78,7 +78,8 @@ def prepare(root: Path) -> dict[str, str]:
 
 
 def _seed_store(home: Path, serial: str) -> None:
-    """First run only: an admin account and the demo roster (if the handover plugin is here)."""
+    """First run only: an admin account, then the demo roster through the public CLI
+    (``helpdesk roster import``, a plugin's command) when a plugin offers it."""
     os.environ["HELPDESK_HOME"] = str(home)
     from helpdesk.config import load_settings
     from helpdesk.operators.accounts import OperatorBook
@@ -89,19 +90,33 @@ def _seed_store(home: Path, serial: str) -> None:
     book = OperatorBook(settings.data_dir)
     if book.all():
         return
+    operator_id, name, password = DEMO_OPERATOR
     store = open_store(settings.data_dir, settings.kiosk_id)
     try:
-        operator_id, name, password = DEMO_OPERATOR
         book.add(store, operator_id, name, "admin", by="demo-setup", password=Secret(password))
-        try:
-            from helpdesk_handover.roster import import_roster
-        except ImportError:
-            return
-        roster = home / "demo-roster.csv"
-        roster.write_text(DEMO_ROSTER.format(serial=serial), encoding="utf-8")
-        import_roster(store, roster, operator_id)
     finally:
-        store.close()
+        store.close()  # the import below opens the store in its own process
+    roster = home / "demo-roster.csv"
+    roster.write_text(DEMO_ROSTER.format(serial=serial), encoding="utf-8")
+    import_roster(roster, operator_id)
+
+
+def import_roster(roster: Path, operator_id: str) -> bool:
+    """``helpdesk roster import ROSTER`` in a child process; False when no plugin offers
+    the command. Its report goes to stderr: stdout carries the ``export`` lines."""
+    from helpdesk import plugins
+
+    if "roster" not in plugins.collect_commands():
+        print("demo: no plugin offers `helpdesk roster import`; the demo roster is not imported", file=sys.stderr)
+        return False
+    done = subprocess.run(
+        [sys.executable, "-m", "helpdesk.cli", "roster", "import", str(roster), "--operator", operator_id],
+        env=dict(os.environ), capture_output=True, text=True, timeout=300,
+    )
+    sys.stderr.write(done.stdout + done.stderr)
+    if done.returncode != 0:
+        raise SystemExit(f"demo: importing the demo roster failed (exit {done.returncode})")
+    return True
 
 
 DEMO_PRINTER = "HelpdeskDemo"

@@ -1,5 +1,6 @@
 """Imports read from source with ``ast`` (nothing is imported): what each module
-imports, at module level and inside functions, except under ``if TYPE_CHECKING:``.
+imports, at module level and inside functions (and, on request, under
+``if TYPE_CHECKING:``).
 
 Shared by ``test_import_border.py`` (who may import what) and
 ``test_import_cycles.py`` (no import circle in ``helpdesk/``). A literal
@@ -54,15 +55,16 @@ def _literal_import(node: ast.Call) -> str | None:
     return None
 
 
-def imports(path: Path, name: str) -> list[Import]:
-    """Every import in the file at ``path`` (module ``name``), outside ``if TYPE_CHECKING:``."""
+def imports(path: Path, name: str, *, type_checking: bool = False) -> list[Import]:
+    """Every import in the file at ``path`` (module ``name``); those under
+    ``if TYPE_CHECKING:`` only with ``type_checking=True``."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     found: list[Import] = []
 
     def visit(node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and _is_type_checking(child.test):
+            if isinstance(child, ast.If) and _is_type_checking(child.test) and not type_checking:
                 for other in child.orelse:  # `else:` of TYPE_CHECKING runs at run time
                     visit_node(other)
                 continue
@@ -80,8 +82,7 @@ def imports(path: Path, name: str) -> list[Import]:
             found.extend(Import(module, alias.name, child.lineno) for alias in child.names)
         elif isinstance(child, ast.Call) and (literal := _literal_import(child)):
             found.append(Import(literal, None, child.lineno))
-        if not (isinstance(child, ast.If) and _is_type_checking(child.test)):
-            visit(child)
+        visit(child)
 
     visit(tree)
     return found
