@@ -49,7 +49,8 @@ async def test_a_plugin_from_the_docs_validates_numbers_renders_and_prints(
         menu = app.screen.query_one("WorkflowMenu")
         assert [w.title() for w in menu.workflows] == ["Nhận lại thiết bị"]  # on the menu
         await pilot.press("f8")
-        await wait_until(pilot, lambda: isinstance(app.screen, door_plugin.ReturnScreen), what="the workflow")
+        await wait_until(pilot, lambda: isinstance(app.screen, door_plugin.ReturnScreen) and app.screen.query("#note"),
+                         what="the workflow")
         screen = app.screen
         assert isinstance(screen, door_plugin.ReturnScreen)
 
