@@ -13,8 +13,11 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check .
 
+# Every plugin package (plugins/<name>/helpdesk_<name>/) is type-checked with the core.
+PLUGIN_PACKAGES = $(patsubst %/__init__.py,%,$(wildcard plugins/*/helpdesk_*/__init__.py))
+
 typecheck: setup
-	$(BIN)/mypy helpdesk
+	$(BIN)/mypy helpdesk $(PLUGIN_PACKAGES)
 
 # pytest exits 5 when it collected no test: make fails then, as it should.
 test: setup lint typecheck
