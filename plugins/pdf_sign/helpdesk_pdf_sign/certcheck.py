@@ -31,9 +31,11 @@ from pyhanko_certvalidator.errors import (
     ValidationError,
 )
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+from pyhanko_certvalidator.fetchers.api import OwnedFetcherBackend
 
 from helpdesk.extension import gettext
 from helpdesk_pdf_sign.config import SignConfig
+from helpdesk_pdf_sign.text import N_
 
 Status = Literal["ok", "fail", "unknown"]
 CHECKS = ("validity", "key_usage", "chain", "revocation")
@@ -120,7 +122,7 @@ class TrustStore:
             revocation_mode="hard-fail" if fetching else "soft-fail",
             crls=list(revocation.crls), ocsps=list(revocation.ocsps),
             moment=moment,
-            fetcher_backend=AIOHttpFetcherBackend(per_request_timeout=timeout) if fetching else None,
+            fetcher_backend=OwnedFetcherBackend(AIOHttpFetcherBackend(per_request_timeout=timeout)) if fetching else None,
         )
 
 
@@ -160,11 +162,11 @@ def _day(moment: datetime) -> str:
 
 def check_validity(cert: x509.Certificate, now: datetime) -> Check:
     if now < cert.not_valid_before_utc:
-        return Check("validity", "fail", "The certificate is not valid yet: it starts on {day}",
+        return Check("validity", "fail", N_("The certificate is not valid yet: it starts on {day}"),
                      {"day": _day(cert.not_valid_before_utc)})
     if now > cert.not_valid_after_utc:
-        return Check("validity", "fail", "The certificate expired on {day}", {"day": _day(cert.not_valid_after_utc)})
-    return Check("validity", "ok", "Valid from {start} to {end}",
+        return Check("validity", "fail", N_("The certificate expired on {day}"), {"day": _day(cert.not_valid_after_utc)})
+    return Check("validity", "ok", N_("Valid from {start} to {end}"),
                  {"start": _day(cert.not_valid_before_utc), "end": _day(cert.not_valid_after_utc)})
 
 
@@ -172,11 +174,11 @@ def check_key_usage(cert: x509.Certificate) -> Check:
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
-        return Check("key_usage", "ok", "The certificate does not restrict the key's usage")
+        return Check("key_usage", "ok", N_("The certificate does not restrict the key's usage"))
     if usage.digital_signature or usage.content_commitment:
-        return Check("key_usage", "ok", "The key may sign documents (digital signature / non-repudiation)")
+        return Check("key_usage", "ok", N_("The key may sign documents (digital signature / non-repudiation)"))
     return Check("key_usage", "fail",
-                 "The certificate does not allow signing documents (no digital signature or non-repudiation usage)")
+                 N_("The certificate does not allow signing documents (no digital signature or non-repudiation usage)"))
 
 
 def check_certificate(cert: x509.Certificate, config: SignConfig, *, now: datetime | None = None,
@@ -200,8 +202,8 @@ def _validator(cert: x509.Certificate, extra: Sequence[x509.Certificate],
 def _check_chain(cert: x509.Certificate, store: TrustStore, extra: Sequence[x509.Certificate],
                  validity: Check) -> tuple[Check, tuple[x509.Certificate, ...]]:
     if not store.roots:
-        return Check("chain", "fail", "No trusted root certificates in {folder}: copy the national root "
-                     "certificates there", {"folder": str(store.folder)}), ()
+        return Check("chain", "fail", N_("No trusted root certificates in {folder}: copy the national root "
+                     "certificates there"), {"folder": str(store.folder)}), ()
     # An expired certificate is judged on its chain at a moment it was valid: the date
     # problem is already reported once, by the validity check.
     moment = None
@@ -211,16 +213,16 @@ def _check_chain(cert: x509.Certificate, store: TrustStore, extra: Sequence[x509
     try:
         path = asyncio.run(_validate_path(_validator(cert, extra, context), context))
     except PathBuildingError:
-        return Check("chain", "fail", "The issuer {issuer} is not trusted: no chain to a root certificate in {folder}",
+        return Check("chain", "fail", N_("The issuer {issuer} is not trusted: no chain to a root certificate in {folder}"),
                      {"issuer": _name(cert.issuer), "folder": str(store.folder)}), ()
     except (ExpiredError, NotYetValidError) as exc:
-        return Check("chain", "fail", "A certificate in the chain is outside its validity: {error}",
+        return Check("chain", "fail", N_("A certificate in the chain is outside its validity: {error}"),
                      {"error": str(exc)}), ()
     except (PathValidationError, ValidationError) as exc:
-        return Check("chain", "fail", "The chain to the trusted root is not valid: {error}", {"error": str(exc)}), ()
+        return Check("chain", "fail", N_("The chain to the trusted root is not valid: {error}"), {"error": str(exc)}), ()
     issuers = tuple(x509.load_der_x509_certificate(c.dump()) for c in path)
     root = issuers[0] if issuers else cert
-    return (Check("chain", "ok", "Issued by {issuer}, trusted root {root}",
+    return (Check("chain", "ok", N_("Issued by {issuer}, trusted root {root}"),
                   {"issuer": _name(cert.issuer), "root": _name(root.subject)}),
             tuple(c for c in issuers if c != cert))
 
@@ -236,27 +238,28 @@ async def _validate_path(validator: CertificateValidator, context: ValidationCon
 def _check_revocation(cert: x509.Certificate, store: TrustStore, extra: Sequence[x509.Certificate],
                       config: SignConfig, chain: Check) -> tuple[Check, RevocationData]:
     if not config.revocation:
-        return Check("revocation", "unknown", "Unknown: revocation checking is turned off in the settings"), \
+        return Check("revocation", "unknown", N_("Unknown: revocation checking is turned off in the settings")), \
             RevocationData()
     urls = revocation_urls(cert)
     if not urls:
-        return Check("revocation", "unknown", "Unknown: the certificate names no CRL or OCSP service"), \
+        return Check("revocation", "unknown", N_("Unknown: the certificate names no CRL or OCSP service")), \
             RevocationData()
     if chain.status != "ok":
-        return Check("revocation", "unknown", "Unknown: revocation cannot be checked without a trusted chain"), \
+        return Check("revocation", "unknown", N_("Unknown: revocation cannot be checked without a trusted chain")), \
             RevocationData()
     context = store.validation_context(fetching=True, timeout=config.fetch_timeout)
     try:
         data = asyncio.run(_fetch_revocation(_validator(cert, extra, context), context))
     except RevokedError as exc:
-        return Check("revocation", "fail", "The certificate has been revoked: {error}", {"error": str(exc)}), \
+        return Check("revocation", "fail", N_("The certificate was revoked on {day}"),
+                     {"day": exc.revocation_dt.astimezone().strftime("%H:%M %d/%m/%Y"), "error": str(exc)}), \
             RevocationData()
     except (InsufficientRevinfoError, PathValidationError, ValidationError, PathBuildingError, OSError) as exc:
         return Check("revocation", "unknown",
-                     "Unknown: the revocation service could not be reached ({url}); the certificate "
-                     "may or may not be revoked", {"url": ", ".join(urls), "error": str(exc)}), RevocationData()
+                     N_("Unknown: the revocation service could not be reached ({url}); the certificate "
+                     "may or may not be revoked"), {"url": ", ".join(urls), "error": str(exc)}), RevocationData()
     source = "OCSP" if data.ocsps else "CRL"
-    return Check("revocation", "ok", "Not revoked (checked online by {source})", {"source": source}), data
+    return Check("revocation", "ok", N_("Not revoked (checked online by {source})"), {"source": source}), data
 
 
 async def _fetch_revocation(validator: CertificateValidator, context: ValidationContext) -> RevocationData:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from helpdesk import hookimpl
 from helpdesk.extension import PluginSpec, RecordAction, RecordTypeSpec, Workflow
+from helpdesk_pdf_sign.record import validate_payload
 
 LOCALE = Path(__file__).parent / "locale"
 HANDOVER_ACTION = RecordAction(
@@ -20,7 +21,9 @@ HANDOVER_ACTION = RecordAction(
 spec = PluginSpec(
     workflows=(Workflow("pdf_sign", "Ký thử", "Test signing", screen="helpdesk_pdf_sign.screens.test_sign:TestSignScreen",
                         needs_token=True, order=30),),
-    record_types=(RecordTypeSpec("pdf_sign.test", "helpdesk_pdf_sign.record:validate_payload",
+    # The validator itself, not a "module:attribute" string: the record-type registry is
+    # process-wide and accepts the same type again only with the same validator object.
+    record_types=(RecordTypeSpec("pdf_sign.test", validate_payload,
                                  "A test signature made with a token (ký thử)"),),
     forms={"pdf_sign.test_document": "helpdesk_pdf_sign.forms:build_test_document",
            "pdf_sign.receipt": "helpdesk_pdf_sign.forms:build_receipt"},

@@ -100,8 +100,12 @@ def next_field_name(pdf: bytes, prefix: str = FIELD_PREFIX) -> str:
     return f"{prefix}{n}"
 
 
-def sign_in_session(session: Any, request: SignRequest) -> bytes:
-    """Sign ``request.pdf`` in a logged-in python-pkcs11 ``session`` (runs on the token worker)."""
+def sign_in_session(session: Any, request: SignRequest, on_signing: Callable[[], None] | None = None) -> bytes:
+    """Sign ``request.pdf`` in a logged-in python-pkcs11 ``session`` (runs on the token worker).
+
+    ``on_signing`` is called once the key and certificate are found, just before the
+    document is hashed and the token signs.
+    """
     signer = PKCS11Signer(session, key_id=bytes.fromhex(request.key_id), signing_cert=to_asn1(request.certificate),
                           ca_chain=[to_asn1(c) for c in request.chain])
     context = None
@@ -120,6 +124,9 @@ def sign_in_session(session: Any, request: SignRequest) -> bytes:
     out = io.BytesIO()
 
     async def sign() -> None:
+        await signer.ensure_objects_loaded()
+        if on_signing is not None:
+            on_signing()
         await signers.async_sign_pdf(writer, meta, signer=signer, timestamper=timestamper, output=out)
         if context is not None:
             await context.aclose()
@@ -140,9 +147,7 @@ def sign_on_token(worker: Any, serial: str, pin: Pin | Secret, request: SignRequ
     """Log in with ``pin`` and sign on the token ``serial`` (blocking: call from a thread job)."""
 
     def job(session: Any) -> bytes:
-        if on_signing is not None:
-            on_signing()
-        return sign_in_session(session, request)
+        return sign_in_session(session, request, on_signing)
 
     future = worker.run_in_session(serial, job, pin=pin)
     result: bytes = future.result(timeout=120)

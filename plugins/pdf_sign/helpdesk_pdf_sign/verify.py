@@ -27,19 +27,21 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+from pyhanko_certvalidator.fetchers.api import OwnedFetcherBackend
 
 from helpdesk.extension import HelpdeskError, gettext
 from helpdesk_pdf_sign.certcheck import TrustStore, revocation_urls, to_asn1
+from helpdesk_pdf_sign.text import N_
 
 Revocation = Literal["good", "revoked", "unknown"]
 _REVOKED = {AdESFailure.REVOKED, AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE}
 _REVINFO_MISSING = {AdESIndeterminate.TRY_LATER, AdESIndeterminate.REVOCATION_OUT_OF_BOUNDS_NO_POE,
                     AdESIndeterminate.OUT_OF_BOUNDS_NO_POE, AdESIndeterminate.NO_POE}
 _UNTRUSTED = {
-    AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND: "The signer's certificate does not chain to a trusted root",
-    AdESIndeterminate.EXPIRED: "The signer's certificate was expired at the signing time",
-    AdESIndeterminate.NOT_YET_VALID: "The signer's certificate was not valid yet at the signing time",
-    AdESFailure.NOT_YET_VALID: "The signer's certificate was not valid yet at the signing time",
+    AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND: N_("The signer's certificate does not chain to a trusted root"),
+    AdESIndeterminate.EXPIRED: N_("The signer's certificate was expired at the signing time"),
+    AdESIndeterminate.NOT_YET_VALID: N_("The signer's certificate was not valid yet at the signing time"),
+    AdESFailure.NOT_YET_VALID: N_("The signer's certificate was not valid yet at the signing time"),
 }
 
 
@@ -121,7 +123,7 @@ def _context(trust: TrustStore, dss: DocumentSecurityStore | None, fetch: bool, 
         "revocation_mode": "hard-fail" if fetch or dss is not None else "soft-fail",
     }
     if fetch:
-        kwargs["fetcher_backend"] = AIOHttpFetcherBackend(per_request_timeout=timeout)
+        kwargs["fetcher_backend"] = OwnedFetcherBackend(AIOHttpFetcherBackend(per_request_timeout=timeout))
     return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)
 
 
@@ -139,34 +141,34 @@ async def _judge(sig: Any, trust: TrustStore, dss: DocumentSecurityStore | None,
         status = await _validate(sig, _context(trust, dss, fetch, timeout))
     except (SignatureValidationError, ValueError, KeyError) as exc:
         return SignatureReport(name, "", "", "", None, False, False, False, False, "unknown", False,
-                               (Reason("The signature cannot be read: {error}", {"error": str(exc)}),))
+                               (Reason(N_("The signature cannot be read: {error}"), {"error": str(exc)}),))
     revocation: Revocation = "unknown"
     reasons: list[Reason] = []
     cert = x509.load_der_x509_certificate(status.signing_cert.dump())
     indic = status.trust_problem_indic
     if status.revocation_details is not None or indic in _REVOKED:
         revocation = "revoked"
-        reasons.append(Reason("The signer's certificate has been revoked"))
+        reasons.append(Reason(N_("The signer's certificate has been revoked")))
     elif status.trusted:
         revocation = "good" if revocation_urls(cert) else "unknown"
         if revocation == "unknown":
-            reasons.append(Reason("Revocation unknown: the certificate names no CRL or OCSP service"))
+            reasons.append(Reason(N_("Revocation unknown: the certificate names no CRL or OCSP service")))
     elif indic in _REVINFO_MISSING:
         # Trust without revocation data: judge the chain alone and say revocation is unknown.
         status = await _validate(sig, _context(trust, None, False, timeout))
         indic = status.trust_problem_indic
-        reasons.append(Reason("Revocation unknown: no revocation data could be obtained"))
+        reasons.append(Reason(N_("Revocation unknown: no revocation data could be obtained")))
     if not status.intact:
-        reasons.append(Reason("The document was changed after it was signed"))
+        reasons.append(Reason(N_("The document was changed after it was signed")))
     if not status.valid:
-        reasons.append(Reason("The signature value does not match the signer's certificate"))
+        reasons.append(Reason(N_("The signature value does not match the signer's certificate")))
     if not status.trusted and revocation != "revoked":
         message = _UNTRUSTED.get(indic) if indic is not None else None  # type: ignore[call-overload]
-        reasons.append(Reason(message or "The signer's certificate is not trusted ({problem})",
+        reasons.append(Reason(message or N_("The signer's certificate is not trusted ({problem})"),
                               {"problem": getattr(indic, "name", "?")}))
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     if status.intact and not whole and not status.docmdp_ok:
-        reasons.append(Reason("The file was changed after signing in a way the signature does not allow"))
+        reasons.append(Reason(N_("The file was changed after signing in a way the signature does not allow")))
     stamp = status.timestamp_validity
     when = stamp.timestamp if stamp is not None else status.signer_reported_dt
     return SignatureReport(

@@ -1,0 +1,6 @@
+"""``N_``: marks an English msgid for extraction without translating it yet (it is
+translated when shown, in the operator's language at that moment)."""
+
+
+def N_(message: str) -> str:  # noqa: N802  (the gettext convention)
+    return message
