@@ -14,15 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpdesk_pin_unlock.plugin import change_screen, unlock_screen
-from pin_unlock_kit import HOLDER_ID, HostApp, make_desk
+from pin_unlock_kit import HOLDER_ID, HostApp, change_screen, make_desk, unlock_screen
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from helpdesk import errors
-from helpdesk.secret import Secret
+from helpdesk.extension import PinIncorrect, Secret
+from helpdesk.testing.kit import InjectedFault
 from helpdesk.testing.pdftools import pdf_text
-from helpdesk.tokens.pkcs11 import InjectedFault
 
 
 def canary() -> str:
@@ -122,7 +120,7 @@ async def test_pin_canary_never_found(kiosk: Any, softhsm: Any, test_ca: Any, he
     worker.verify_pin(serial, Secret(pins["new_2"])).result(10)
 
     # 3. Every core TokenWorker call that takes a PIN, failures included.
-    with pytest.raises(errors.PinIncorrect):
+    with pytest.raises(PinIncorrect):
         worker.verify_pin(serial, Secret(pins["wrong_verify"])).result(10)
     assert worker.identify(serial, Secret(pins["new_2"])).result(10).certificates
     worker.change_pin(serial, Secret(pins["new_2"]), Secret(pins["new_3"])).result(10)
@@ -173,53 +171,47 @@ async def test_pin_canary_never_found(kiosk: Any, softhsm: Any, test_ca: Any, he
 async def test_pin_canary_survives_a_crash_mid_unlock(kiosk: Any, softhsm: Any, test_ca: Any, helpdesk_home: Path,
                                                      canary_log: Path, capfd: pytest.CaptureFixture[str],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """An unexpected error (a bug, INJECTED) in the middle of an unlock, in a frame that
-    holds the SO PIN and the new PINs as plain text, in the real kiosk app: Textual's
-    crash report goes to stderr — without local variables — and the kiosk exits. The
-    screen, stdout/stderr, logs and data folder are searched for the PINs."""
-    from helpdesk_pin_unlock.screens import unlock as unlock_module
+    """An unexpected error (a bug, INJECTED) in the middle of an unlock, in the real kiosk
+    app: right where the typed SO PIN becomes a Secret, in frames that hold it as plain
+    text (``value``, the Input field). Textual's crash report goes to stderr — without
+    local variables — and the kiosk exits. The screen, stdout/stderr, logs and data
+    folder are searched for the PINs."""
+    import threading
 
     from helpdesk.app import make_app, no_monitor
     from helpdesk.config import load_settings
 
-    pins = {name: canary() for name in ("initial_pin", "so_pin", "new_pin", "probe")}
+    pins = {name: canary() for name in ("initial_pin", "so_pin", "probe")}
     desk = make_desk(kiosk, softhsm, test_ca, pin=pins["initial_pin"], so_pin=pins["so_pin"])
-    so_pin_seen: list[Any] = []
+    real_init = Secret.__init__
+    fired: list[str] = []
 
-    def buggy_check(policy: Any, pin: Secret, again: Secret) -> None:
-        typed, typed_again = pin.reveal(), again.reveal()  # plain str in this frame
-        so_pin = so_pin_seen[0].so_pin.reveal() if so_pin_seen else None
-        assert typed == typed_again == pins["new_pin"] and so_pin == pins["so_pin"]
-        raise RuntimeError("INJECTED: a bug in the new-PIN check")
+    def buggy_init(self: Secret, value: str) -> None:
+        real_init(self, value)
+        if value == pins["so_pin"] and threading.current_thread() is threading.main_thread():
+            fired.append(value)
+            raise RuntimeError("INJECTED: a bug where the SO PIN is taken")
 
-    monkeypatch.setattr(unlock_module, "check_new_pin", buggy_check)
+    monkeypatch.setattr(Secret, "__init__", buggy_init)
     app = make_app(load_settings(), worker=kiosk.worker, store=kiosk.store, monitor=no_monitor)
     shots: dict[str, bytes] = {}
     with pytest.raises(RuntimeError, match="INJECTED"):
         async with app.run_test(size=(110, 46)) as pilot:
             await settle(pilot)
-            screen = unlock_screen(desk.context())
-            so_pin_seen.append(screen)
-            await app.push_screen(screen)
+            await app.push_screen(unlock_screen(desk.context()))
             await settle(pilot)
             await pilot.press(*HOLDER_ID, "enter")
             await settle(pilot)
             await pilot.press(*pins["so_pin"])
             shots["so-pin typed"] = app.export_screenshot().encode()
-            await pilot.press("enter")
-            await settle(pilot)
-            await pilot.press(*pins["new_pin"], "enter")
-            await settle(pilot)
-            await pilot.press(*pins["new_pin"])
-            shots["new pin typed"] = app.export_screenshot().encode()
             await pilot.press("enter")  # the crash
             await settle(pilot)
             shots["after the crash"] = app.export_screenshot().encode()
-    assert app.return_code == 1
+    assert fired and app.return_code == 1
 
     logging.getLogger("canary").info("probe %s", pins["probe"])
     out, err = capfd.readouterr()
-    assert "INJECTED: a bug in the new-PIN check" in err and "buggy_check" in err  # the crash report
+    assert "INJECTED: a bug where the SO PIN is taken" in err and "buggy_init" in err  # the crash report
     haystacks: dict[str, bytes] = {"stdout": out.encode(), "stderr": err.encode(), **shots}
     for file in helpdesk_home.rglob("*"):
         if file.is_file():
