@@ -51,6 +51,7 @@ KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("full_name", ("ho", "ten")),
 )
 REQUIRED = ("full_name", "national_id", "unit")
+REQUIRED_HEADERS = {"full_name": "Họ và tên", "national_id": "Số định danh cá nhân", "unit": "Đơn vị"}
 IGNORED = {"stt", "so tt", "so thu tu", "ghi chu", "ngay sinh", "ky ten"}
 
 _PUNCT = re.compile(r"[^a-z0-9]+")
@@ -227,7 +228,7 @@ def read_roster_file(path: Path) -> RosterFile:
     missing = [f for f in REQUIRED if f not in columns]
     if missing:
         raise RosterFileError("{path}: required columns missing: {columns}", path=path.name,
-                              columns=", ".join(ALIASES[f][0] for f in missing))
+                              columns=", ".join(REQUIRED_HEADERS[f] for f in missing))
     rows: list[RosterRow] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
