@@ -36,6 +36,7 @@ class LoginScreen(KioskScreen):
         self.locked = locked
         self._token: TokenInfo | None = None
         self._token_owner: Operator | None = None
+        self._checking = "#password"  # the input whose check runs: focused again if it fails
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
@@ -132,6 +133,7 @@ class LoginScreen(KioskScreen):
             self._status(_("Enter your operator name and password."))
             return
         self._status(_("Checking…"))
+        self._checking = "#password"
         self._password_login(operator_id, password)
 
     def _submit_pin(self) -> None:
@@ -141,6 +143,7 @@ class LoginScreen(KioskScreen):
         if self._token is None or self._token_owner is None or not pin:
             return
         self._status(_("Checking the token… do not remove it."))
+        self._checking = "#token-pin"
         self._token_login(self._token, self._token_owner.id, pin)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="login")
@@ -159,7 +162,7 @@ class LoginScreen(KioskScreen):
 
     def worker_failed(self, worker: Worker[Any]) -> None:
         self._status("")
-        self.query_one("#token-pin" if worker.name == "_token_login" else "#password", Input).focus()
+        self.query_one(self._checking, Input).focus()
 
 
 class LockScreen(LoginScreen):
