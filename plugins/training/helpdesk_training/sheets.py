@@ -29,7 +29,8 @@ TITLES = {
     "blank": "Danh sách ký tên học viên lớp tập huấn",
     "attendance": "Danh sách học viên tham dự lớp tập huấn",
 }
-HEADERS = ("STT", "Họ và tên", "Đơn vị", "Số định danh", "Giờ điểm danh", "Ghi chú", "Ký tên")
+HEADERS = ("STT", "Họ và tên", "Đơn vị", "Số định danh", "Giờ điểm danh", "Ghi chú", "Ký tên")  # .xlsx
+PDF_HEADERS = ("STT", "Họ và tên", "Đơn vị", "Giờ điểm danh", "Ghi chú", "Ký tên")  # no room for the ID on A4
 WALK_IN_NOTE = "Học viên tự do"
 PIN_NOTE = "Đã xác thực PIN"
 
@@ -117,11 +118,11 @@ def build_form(org: Organisation, record: Any) -> FormDocument:
         ("Địa điểm", p["venue"] or "…"),
         ("Giảng viên", ", ".join(p["trainers"]) or "…"),
     ])
-    rows = [[x["n"], x["full_name"], x["unit"], x["national_id"], x["times"], x["note"], ""] for x in p["lines"]]
+    rows = [[x["n"], x["full_name"], x["unit"], x["times"], x["note"], ""] for x in p["lines"]]
     if kind == "blank":
-        rows += [[len(rows) + i, "", "", "", "", "", ""] for i in range(1, 4)]  # room for walk-ins
-    doc.table(list(HEADERS), rows, col_widths=(8, 34, 30, 24, 17, 17, 20),
-              align=("center", "left", "left", "center", "center", "left", "center"))
+        rows += [[len(rows) + i, "", "", "", "", ""] for i in range(1, 4)]  # room for walk-ins
+    doc.table(list(PDF_HEADERS), rows, col_widths=(10, 40, 36, 20, 22, 22),
+              align=("center", "left", "left", "center", "left", "center"))
     count = len(p["lines"])
     if kind == "attendance":
         walk_ins = sum(1 for x in p["lines"] if WALK_IN_NOTE in x["note"])

@@ -8,7 +8,18 @@ import pytest
 from helpdesk_training.model import TrainingBook
 from helpdesk_training.roster import RosterRefused, add_units, import_file
 from helpdesk_training.roster_file import RosterFileError
-from training_kit import CODE, OTHER_UNIT, PEOPLE, UNIT, add_directory, make_class, nfd, roster_rows, write_csv, write_xlsx
+from training_kit import (
+    CODE,
+    OTHER_UNIT,
+    PEOPLE,
+    UNIT,
+    add_directory,
+    make_class,
+    nfd,
+    roster_rows,
+    write_csv,
+    write_xlsx,
+)
 
 from helpdesk.extension import WorkflowContext
 
@@ -32,7 +43,8 @@ def test_import_xlsx_matches_the_directory(ctx: WorkflowContext, tmp_path: Path)
 def test_bad_rows_are_each_named_and_nothing_is_imported(ctx: WorkflowContext, tmp_path: Path) -> None:
     book = TrainingBook(ctx)
     make_class(book)
-    rows = roster_rows(PEOPLE[:2]) + [
+    rows = [
+        *roster_rows(PEOPLE[:2]),
         [3, "", "Chuyên viên", "Sở Nội vụ", "092186000003", None],
         [4, "Lê Văn 3", "Chuyên viên", "Sở Nội vụ", "092186000004", None],
         [5, "Đỗ Thị Mai", "Chuyên viên", "", "0921860", None],
