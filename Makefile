@@ -20,8 +20,9 @@ typecheck: setup
 	$(BIN)/mypy helpdesk $(PLUGIN_PACKAGES)
 
 # pytest exits 5 when it collected no test: make fails then, as it should.
+# PYTEST_ARGS: extra options (.ci/run passes -rs and a JUnit report).
 test: setup lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
