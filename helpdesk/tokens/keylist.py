@@ -20,7 +20,7 @@ from helpdesk.tokens.keyjobs import rsa_spki_der
 
 @dataclass(frozen=True)
 class TokenKey:
-    """One key on a token: CKA_ID (hex), label, public key (SubjectPublicKeyInfo DER) and
+    """One key on a token: CKA_ID (hex, upper case as in ``CertInfo.key_id``), label, public key (SubjectPublicKeyInfo DER) and
     whether the session saw its private key (None: private objects hidden, no log-in)."""
 
     id: str
@@ -62,7 +62,7 @@ def list_keys(session: Any) -> list[TokenKey]:
         if spki is None:
             continue
         has_private: bool | None = key_id in privates or (None if hidden else False)
-        found.append(TokenKey(key_id.hex(), label or (privates.get(key_id) or ("", None))[0], spki, has_private))
+        found.append(TokenKey(key_id.hex().upper(), label or (privates.get(key_id) or ("", None))[0], spki, has_private))
     return found
 
 

@@ -23,7 +23,16 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import NoDigestInfo, Prehashed
 from cryptography.x509.oid import NameOID
 
-from helpdesk.extension import KeyRef, delete_key_pair, nfc
+from helpdesk.extension import (
+    KeyRef,
+    PinIncorrect,
+    PinLocked,
+    TokenError,
+    TokenNotFound,
+    TokenRemovedError,
+    delete_key_pair,
+    nfc,
+)
 from helpdesk_renewal.model import RenewalError
 
 if TYPE_CHECKING:
@@ -124,10 +133,17 @@ def make_csr(ctx: WorkflowContext, serial: str, pin: Secret, subject: Mapping[st
              label: str = "") -> MadeRequest:
     """Generate a key pair on the token and a CSR signed by it (blocking: a thread job)."""
     name = subject_name(subject)
-    key_id = secrets.token_hex(8)
+    key_id = secrets.token_hex(8).upper()
     common = str(name.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
     label = nfc(label or f"{common} ({ctx.now():%Y-%m-%d})")
-    made = ctx.worker.generate_key_pair(serial, pin, key_id=key_id, label=label, bits=bits).result(timeout=TOKEN_WAIT)
+    try:
+        made = ctx.worker.generate_key_pair(serial, pin, key_id=key_id, label=label,
+                                            bits=bits).result(timeout=TOKEN_WAIT)
+    except (PinIncorrect, PinLocked, TokenNotFound, TokenRemovedError):
+        raise
+    except TokenError as exc:
+        raise RenewalError("Token {serial} did not make an RSA-{bits} key pair: {error}", serial=serial, bits=bits,
+                           error=exc.localized()) from None
     try:
         key = TokenKey(ctx, serial, pin, made.id, made.public_key_der)
         csr = x509.CertificateSigningRequestBuilder().subject_name(name).sign(key, hashes.SHA256())

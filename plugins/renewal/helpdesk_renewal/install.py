@@ -81,7 +81,7 @@ def install(ctx: WorkflowContext, serial: str, pin: Secret, data: bytes, *, name
     _wait(ctx.worker.import_certificate(serial, pin, der(cert), key_id=key.id, label=label))
     after: TokenInfo = _wait(ctx.worker.identify(serial, pin))
     placed = [c for c in after.certificates if c.serial == cert_serial]
-    if not placed or placed[0].key_matches is False or placed[0].key_id != key.id:
+    if not placed or placed[0].key_matches is False or placed[0].key_id.upper() != key.id.upper():
         _wait(ctx.worker.delete_certificate(serial, pin, cert_serial))
         raise RenewalError("The certificate {cert} did not verify against its key on the token: taken off again",
                            cert=cert_serial)
