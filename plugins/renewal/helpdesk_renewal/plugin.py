@@ -13,7 +13,6 @@ from typing import Any
 from helpdesk.extension import PluginSpec, RecordTypeSpec, ReportSection, Workflow, lazy
 
 
-
 def validate_list(payload: Mapping[str, Any]) -> list[str]:
     """The ``renewal.list`` payload's validator: one function object for every store (a
     ``"module:attribute"`` target would give a new wrapper per kiosk, which the process-wide

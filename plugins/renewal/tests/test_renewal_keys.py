@@ -13,15 +13,15 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
+from helpdesk_renewal import requests
+from helpdesk_renewal.install import install
+from helpdesk_renewal.model import RenewalError
+from helpdesk_renewal.service import make_request_csr
 from renewal_kit import form, run
 
 from helpdesk.extension import PinIncorrect, Secret, TokenError, WorkflowContext, list_keys
 from helpdesk.testing.ca import TestCA, person_subject, pooled_key
 from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
-from helpdesk_renewal import requests
-from helpdesk_renewal.install import install
-from helpdesk_renewal.model import RenewalError
-from helpdesk_renewal.service import make_request_csr
 
 NAME = "Nguyễn Thị Ánh Tuyết"
 PIN = Secret("123456")

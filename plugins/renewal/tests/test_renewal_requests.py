@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpdesk_renewal import requests
+from helpdesk_renewal.model import DuplicateRequest, RenewalError
 from renewal_kit import form, run, run_json
 
 from helpdesk.extension import WorkflowContext
-from helpdesk_renewal import requests
-from helpdesk_renewal.model import DuplicateRequest, RenewalError
 
 
 def test_add_then_move_through_every_status_each_change_in_the_history(ctx: WorkflowContext) -> None:
