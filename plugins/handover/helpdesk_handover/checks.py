@@ -4,7 +4,7 @@
 certificate's subject: the ID number in its UID, then its common name) and runs every
 check. A failed check blocks the handover unless an admin overrides it with a reason;
 warnings are shown and never block. Names and units are compared with diacritics and
-case ignored (:func:`helpdesk.store.fold`).
+case ignored (``fold``).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from helpdesk.i18n import gettext
-from helpdesk.store import Record, Store, Subscriber, Unit, fold
-from helpdesk.tokens.model import CertInfo, TokenInfo
+from helpdesk.extension import CertInfo, Record, Store, Subscriber, TokenInfo, Unit, fold, gettext
 
 RECORD_TYPE = "handover"
 _ID_IN_UID = re.compile(r"(?<!\d)(\d{12}|\d{9})(?!\d)")

@@ -1,43 +1,20 @@
 """``helpdesk roster import`` and ``helpdesk handover list|export|reprint|void``.
 
-Reading commands open the store read-only (they work while the kiosk runs); writing
-ones (import, void) need the kiosk closed, as the store has one writer per folder.
+Each command works in ``command_context`` (the kiosk's wiring, no token). Reading
+commands open the store read-only (they work while the kiosk runs); writing ones
+(import, void) need the kiosk closed, as the store has one writer per folder.
 ``helpdesk subscriber search`` is the core's.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from helpdesk.i18n import _
-
-if TYPE_CHECKING:
-    from helpdesk.config import Settings
-    from helpdesk.store import Store
-
-
-def _operator(value: str | None) -> str:
-    return value or f"cli:{getpass.getuser()}"
-
-
-def _date(value: str | None) -> date | None:
-    if not value:
-        return None
-    from helpdesk_handover.columns import ColumnError
-
-    try:
-        if "/" in value:
-            d, m, y = (int(p) for p in value.split("/"))
-            return date(y, m, d)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ColumnError("{value!r} is not a date (DD/MM/YYYY or YYYY-MM-DD)", value=value) from None
+from helpdesk.extension import _, command_context
 
 
 @click.group()
@@ -56,20 +33,17 @@ def roster() -> None:
 def import_(file: Path, skip_invalid: bool, mapping: tuple[str, ...], check_only: bool, operator: str | None,
             as_json: bool) -> None:
     """Import a roster (.xlsx or .csv); all or nothing unless --skip-invalid."""
-    from helpdesk.config import load_settings
-    from helpdesk.store import open_store
     from helpdesk_handover.columns import parse_mapping
     from helpdesk_handover.roster import RosterRefused, import_roster, read_roster
 
     fields = parse_mapping(mapping)
-    settings = load_settings()
     refused = False
-    with open_store(settings.data_dir, settings.kiosk_id) as store:
+    with command_context(operator, read_only=check_only) as ctx:
         if check_only:
-            report = read_roster(file, fields, store)
+            report = read_roster(file, fields, ctx.store)
         else:
             try:
-                report = import_roster(store, file, _operator(operator), mapping=fields, skip_invalid=skip_invalid)
+                report = import_roster(ctx.store, file, ctx.operator.id, mapping=fields, skip_invalid=skip_invalid)
             except RosterRefused as exc:
                 report, refused = exc.report, True
     if as_json:
@@ -93,14 +67,6 @@ def handover() -> None:
     """Handover records (biên bản bàn giao): list, export, reprint, void."""
 
 
-def _read_store() -> tuple[Settings, Store]:
-    from helpdesk.config import load_settings
-    from helpdesk.store import open_store
-
-    settings = load_settings()
-    return settings, open_store(settings.data_dir, settings.kiosk_id, read_only=True)
-
-
 @handover.command("list")
 @click.option("--today", "only_today", is_flag=True, help="Only today's handovers.")
 @click.option("--search", "text", default=None, help="Name, ID number, token or certificate serial, record number.")
@@ -111,12 +77,11 @@ def _read_store() -> tuple[Settings, Store]:
 def list_(only_today: bool, text: str | None, unit: str | None, since: str | None, until: str | None,
           as_json: bool) -> None:
     """List handovers, newest first."""
-    from helpdesk_handover.history import handovers
+    from helpdesk_handover.history import handovers, parse_day
 
-    first, last = (date.today(), date.today()) if only_today else (_date(since), _date(until))
-    _settings, store = _read_store()
-    with store:
-        entries = handovers(store, since=first, until=last, unit=unit, text=text)
+    first, last = (date.today(), date.today()) if only_today else (parse_day(since), parse_day(until))
+    with command_context(read_only=True) as ctx:
+        entries = handovers(ctx.store, since=first, until=last, unit=unit, text=text)
     for entry in entries:
         p = entry.record.payload
         if as_json:
@@ -139,11 +104,10 @@ def list_(only_today: bool, text: str | None, unit: str | None, since: str | Non
 def export(out: Path, unit: str | None, since: str | None, until: str | None, include_voided: bool) -> None:
     """Export handovers per unit and date range to an .xlsx file."""
     from helpdesk_handover.export import export_xlsx
-    from helpdesk_handover.history import handovers
+    from helpdesk_handover.history import handovers, parse_day
 
-    _settings, store = _read_store()
-    with store:
-        entries = handovers(store, since=_date(since), until=_date(until), unit=unit,
+    with command_context(read_only=True) as ctx:
+        entries = handovers(ctx.store, since=parse_day(since), until=parse_day(until), unit=unit,
                             include_voided=include_voided)
     count = export_xlsx(entries, out)
     click.echo(_("{count} handovers written to {path}").format(count=count, path=out))
@@ -155,11 +119,10 @@ def export(out: Path, unit: str | None, since: str | None, until: str | None, in
 @click.option("--printer", default=None, help="Default: the printer setting.")
 def reprint_(record_id: str, copies: int | None, printer: str | None) -> None:
     """Print a handover record (its whole batch) again; the archived PDF is reused."""
-    from helpdesk_handover.service import reprint
+    from helpdesk_handover.history import reprint
 
-    settings, store = _read_store()
-    with store:
-        done = reprint(settings, store, record_id, copies=copies, printer=printer)
+    with command_context(read_only=True) as ctx:
+        done = reprint(ctx, record_id, copies=copies, printer=printer)
     click.echo(_("Archived: {path}").format(path=done.path))
     if done.error is not None:
         raise done.error
@@ -173,16 +136,11 @@ def reprint_(record_id: str, copies: int | None, printer: str | None) -> None:
 @click.option("--operator", default=None, help="Who voids it (default cli:<user>).")
 def void_(record_id: str, reason: str, operator: str | None) -> None:
     """Cancel a handover with a reason (a new void record; the old one stays)."""
-    from helpdesk.config import load_settings
-    from helpdesk.kiosk import open_kiosk
-    from helpdesk_handover.service import find_record
+    from helpdesk_handover.history import find_record
 
     if not reason.strip():
         raise click.BadParameter(_("A reason is required"), param_hint="--reason")
-    kiosk = open_kiosk(load_settings())
-    try:
-        find_record(kiosk.store, record_id)
-        void = kiosk.store.void(record_id, reason, _operator(operator))
-    finally:
-        kiosk.close()
+    with command_context(operator) as ctx:
+        find_record(ctx.store, record_id)
+        void = ctx.store.void(record_id, reason, ctx.operator.id)
     click.echo(_("Handover {id} voided by record {void}").format(id=record_id, void=void.id))

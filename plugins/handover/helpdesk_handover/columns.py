@@ -13,8 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from helpdesk.errors import HelpdeskError
-from helpdesk.store import fold
+from helpdesk.extension import HelpdeskError, fold
 
 #: Canonical field -> header spellings (folded form is compared).
 ALIASES: dict[str, tuple[str, ...]] = {

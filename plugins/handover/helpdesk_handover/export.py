@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from helpdesk.i18n import gettext
+from helpdesk.extension import gettext
 from helpdesk_handover.history import Entry
 
 HEADERS = ("Số biên bản", "Ngày", "Họ và tên", "Chức vụ", "Đơn vị", "Số định danh cá nhân",

@@ -1,13 +1,14 @@
 """The handover record on paper: "BIÊN BẢN BÀN GIAO THIẾT BỊ LƯU KHÓA BÍ MẬT VÀ CHỨNG THƯ SỐ".
 
-Nghị định 30/2020 layout (:class:`helpdesk.forms.FormDocument`); content per Điều 32
+Nghị định 30/2020 layout (``FormDocument``); content per Điều 32
 of that decree (see FORMS.md): both parties, the devices (serial, model, certificate
 serial, subject, validity), the holder's acknowledgement of device and PIN and of the
 duty to keep both secret and report a loss at once, signatures, and the QR seal.
 
 The seal hashes the stored record(s) (canonical JSON), so the paper can be checked
 against the store years later. One builder serves a single handover and a batch; it is
-registered as form ``handover`` through ``helpdesk_register_forms``.
+registered as form ``handover`` (``plugin.spec``); render it with
+``ctx.forms.render("handover", records)``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from helpdesk.config import Organisation
-from helpdesk.forms import FormDocument, FormSeal, Signer, date_line
-from helpdesk.store import Record
+from helpdesk.extension import FormDocument, FormSeal, Organisation, Record, Signer, date_line
 
 TITLE = "Biên bản bàn giao thiết bị lưu khóa bí mật và chứng thư số"
 FORM_NAME = "handover"
@@ -52,7 +51,7 @@ def seal_for(records: Sequence[Record]) -> FormSeal:
 
 
 def build_form(org: Organisation, value: Any) -> FormDocument:
-    """The handover record for one record or a batch (a :data:`helpdesk.forms.FormBuilder`)."""
+    """The handover record for one record or a batch (a ``FormBuilder``)."""
     records = _records(value)
     first = records[0].payload
     day = date.fromisoformat(first["date"])
@@ -120,7 +119,3 @@ def _grouped(serial: str) -> str:
     """"54031F9A7E2B" -> "54 03 1F 9A 7E 2B": easier to read against the token's label."""
     return " ".join(serial[i:i + 2] for i in range(0, len(serial), 2))
 
-
-def render(org: Organisation, records: Record | Sequence[Record]) -> bytes:
-    """PDF bytes (blocking: ReportLab; call from a worker)."""
-    return build_form(org, records).render()

@@ -1,12 +1,14 @@
-"""Handovers as the desk looks them up: today's, by name / ID number / serial, by unit and dates."""
+"""Handovers as the desk looks them up (today's, by name / ID number / serial, by unit and dates), and reprints."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from helpdesk.store import Record, Store, fold
+from helpdesk.extension import NotFound, Printed, Record, Store, WorkflowContext, fold
 from helpdesk_handover.checks import RECORD_TYPE
+from helpdesk_handover.columns import ColumnError
+from helpdesk_handover.record import batch_of, print_paper
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,19 @@ class Entry:
     @property
     def local_time(self) -> datetime:
         return datetime.fromisoformat(self.record.time.replace("Z", "+00:00")).astimezone()
+
+
+def parse_day(value: str | None) -> date | None:
+    """A day typed by the operator: DD/MM/YYYY or YYYY-MM-DD (None when empty)."""
+    if not value:
+        return None
+    try:
+        if "/" in value:
+            d, m, y = (int(p) for p in value.split("/"))
+            return date(y, m, d)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ColumnError("{value!r} is not a date (DD/MM/YYYY or YYYY-MM-DD)", value=value) from None
 
 
 def _matches(record: Record, query: str) -> bool:
@@ -59,6 +74,21 @@ def handovers(store: Store, *, since: date | None = None, until: date | None = N
         out.append(Entry(record, voided))
     out.reverse()
     return out
+
+
+def find_record(store: Store, record_id: str) -> Record:
+    """The handover record ``record_id`` (NotFound: no such record, or not a handover)."""
+    record = store.get(record_id)
+    if record is None or record.type != RECORD_TYPE:
+        raise NotFound("No handover record with id {id}", id=record_id)
+    return record
+
+
+def reprint(ctx: WorkflowContext, record_id: str, *, copies: int | None = None, printer: str | None = None,
+            wait: float = 0.0) -> Printed:
+    """Print the paper of a record (its whole batch) again, from the same archived PDF."""
+    return print_paper(ctx, batch_of(ctx.store, find_record(ctx.store, record_id)), copies=copies,
+                       printer=printer, wait=wait)
 
 
 def today(store: Store) -> list[Entry]:

@@ -1,90 +1,34 @@
-"""The handover plugin's hook implementations (the entry point ``handover`` names this module).
+"""The handover plugin's registrations (the entry point ``handover`` names this module).
 
-Kept light: screens (Textual), ReportLab and openpyxl are imported only when used.
+Kept light: screens (Textual), ReportLab and openpyxl load only when first used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-import click
-
-from helpdesk import hookimpl
-from helpdesk.extension import Register, Workflow
-
-if TYPE_CHECKING:
-    from helpdesk.extension import WorkflowContext
+from helpdesk.extension import PluginSpec, RecordTypeSpec, Workflow
 
 LOCALE = Path(__file__).parent / "locale"
-
-
-def _handover_screen(context: WorkflowContext) -> Any:
-    from helpdesk_handover.screens.handover import HandoverScreen
-
-    return HandoverScreen(context)
-
-
-def _batch_screen(context: WorkflowContext) -> Any:
-    from helpdesk_handover.screens.handover import HandoverScreen
-
-    return HandoverScreen(context, batch=True)
-
-
-def _roster_screen(context: WorkflowContext) -> Any:
-    from helpdesk_handover.screens.roster import RosterScreen
-
-    return RosterScreen(context)
-
-
-def _history_screen(context: WorkflowContext) -> Any:
-    from helpdesk_handover.screens.history import HistoryScreen
-
-    return HistoryScreen(context)
-
+SCREENS = "helpdesk_handover.screens"
 
 WORKFLOWS = (
-    Workflow("handover", "Bàn giao thiết bị lưu khóa", "Hand over a token", screen=_handover_screen,
-             needs_token=True, order=10),
+    Workflow("handover", "Bàn giao thiết bị lưu khóa", "Hand over a token",
+             screen=f"{SCREENS}.handover:HandoverScreen", needs_token=True, order=10),
     Workflow("handover_batch", "Bàn giao theo đơn vị (nhiều thiết bị)", "Hand over a unit's tokens (batch)",
-             screen=_batch_screen, needs_token=False, order=11),
-    Workflow("roster_import", "Nhập danh sách thuê bao", "Import a roster", screen=_roster_screen,
-             needs_token=False, order=60),
-    Workflow("handover_history", "Lịch sử bàn giao", "Handover history", screen=_history_screen,
-             needs_token=False, order=61),
+             screen=f"{SCREENS}.handover:batch_screen", needs_token=False, order=11),
+    Workflow("roster_import", "Nhập danh sách thuê bao", "Import a roster",
+             screen=f"{SCREENS}.roster:RosterScreen", needs_token=False, order=60),
+    Workflow("handover_history", "Lịch sử bàn giao", "Handover history",
+             screen=f"{SCREENS}.history:HistoryScreen", needs_token=False, order=61),
 )
 
-
-@hookimpl
-def helpdesk_register_workflows(register: Callable[[Workflow], None]) -> None:
-    for workflow in WORKFLOWS:
-        register(workflow)
-
-
-@hookimpl
-def helpdesk_register_record_types(register: Register) -> None:
-    from helpdesk_handover.record import validate_payload
-
-    register("handover", validate_payload, description="A token handed over to its holder (biên bản bàn giao)",
-             owner="handover")
-
-
-@hookimpl
-def helpdesk_register_forms(register: Register) -> None:
-    from helpdesk_handover.form import FORM_NAME, build_form
-
-    register(FORM_NAME, build_form)
-
-
-@hookimpl
-def helpdesk_register_catalogs(register: Callable[[str | Path], None]) -> None:
-    register(LOCALE)
-
-
-@hookimpl
-def helpdesk_register_commands(cli: click.Group) -> None:
-    from helpdesk_handover.cli import handover, roster
-
-    cli.add_command(roster, "roster")
-    cli.add_command(handover, "handover")
+spec = PluginSpec(
+    workflows=WORKFLOWS,
+    record_types=(RecordTypeSpec("handover", "helpdesk_handover.record:validate_payload",
+                                 "A token handed over to its holder (biên bản bàn giao)"),),
+    forms={"handover": "helpdesk_handover.form:build_form"},
+    commands={"roster": "helpdesk_handover.cli:roster", "handover": "helpdesk_handover.cli:handover"},
+    locale=LOCALE,
+)
+spec.install(globals())

@@ -1,31 +1,38 @@
-"""The ``handover`` record: its payload, its validator, per-year numbering, the commit.
+"""The ``handover`` record: its payload, its validator, the commit, the paper.
 
 One record per token handed over. A batch (several tokens handed to a unit's
 representative on one paper) is one commit of several records sharing a number and a
 ``batch`` id, so each token's history still shows its own handover.
 
-Numbering: "Số: N/BB-<org code>", N counting from 1 each calendar year. N is derived
-from the records already in the store (scanned once per store, then kept current) and
-chosen inside the store's lock, in the same commit as the record: a crash before the
-commit leaves no record and no paper (printing comes after), a crash after it leaves the
-number taken. Voided records keep their numbers, so a number is never used twice.
+Numbering: "Số: N/BB-<org code>", N counting from 1 each calendar year, from the core's
+gap-free counter (``ctx.next_number``): the number moves in the same commit as the
+records, so a refused save or a crash uses no number, and a voided record keeps its
+number. The paper comes after the commit: rendered through the form registry, archived
+and printed by ``ctx.print`` (a printer problem never loses the record or the PDF).
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import uuid
-import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from helpdesk.config import Organisation, Settings
-from helpdesk.errors import HelpdeskError
-from helpdesk.store import Record, Store, Subject, Subscriber, Unit
-from helpdesk.tokens.model import CertInfo, TokenInfo
+from helpdesk.extension import (
+    CertInfo,
+    HelpdeskError,
+    Printed,
+    Record,
+    Settings,
+    Store,
+    Subject,
+    Subscriber,
+    TokenInfo,
+    Unit,
+    WorkflowContext,
+)
 from helpdesk_handover.checks import RECORD_TYPE, Assessment, active_handover
 
 KIND = "BB"  # biên bản
@@ -192,54 +199,19 @@ def validate_payload(p: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-# -- numbering ------------------------------------------------------------------------------
+# -- saving and printing --------------------------------------------------------------------
 
-class Numbering:
-    """The last number used per year in one store (scan once, then kept current)."""
-
-    def __init__(self, store: Store) -> None:
-        self._last: dict[int, int] = {}
-        self._scanned: set[int] = set()
-        self._store = weakref.ref(store)
-        store.add_listener(self._saw)
-
-    def _saw(self, record: Record) -> None:  # any commit path, e.g. another screen
-        if record.type == RECORD_TYPE:
-            self._note(record.payload)
-
-    def _note(self, payload: Mapping[str, Any]) -> None:
-        year, seq = payload.get("year"), payload.get("seq")
-        if isinstance(year, int) and isinstance(seq, int):
-            self._last[year] = max(self._last.get(year, 0), seq)
-
-    def next(self, year: int) -> int:
-        if year not in self._scanned:
-            store = self._store()
-            assert store is not None
-            # Records are filed by UTC month: start a day early so 1 January local time is in.
-            for record in store.records(type=RECORD_TYPE, since=f"{year - 1}-12-31"):
-                self._note(record.payload)
-            self._scanned.add(year)
-        return self._last.get(year, 0) + 1
+FORM = "handover"  # the registered form (helpdesk_handover.form.build_form)
+ARCHIVE_KIND = "handover"
+BATCH_KIND = "handover-batch"
 
 
-_numberings: weakref.WeakKeyDictionary[Store, Numbering] = weakref.WeakKeyDictionary()
-_numberings_lock = threading.Lock()
-
-
-def numbering(store: Store) -> Numbering:
-    with _numberings_lock:
-        found = _numberings.get(store)
-        if found is None:
-            found = _numberings[store] = Numbering(store)
-        return found
-
-
-def commit_handovers(store: Store, drafts: Sequence[Draft], giver: Giver, org: Organisation,
+def commit_handovers(ctx: WorkflowContext, drafts: Sequence[Draft], giver: Giver,
                      now: datetime | None = None) -> list[Record]:
-    """Save the handover of one token (or a batch) with a fresh number; all or nothing.
+    """Save the handover of one token (or a batch) with the next number; all or nothing.
 
-    Re-checks, under the store lock, that no token was handed over meanwhile.
+    Every plugin's validate hook runs (``RecordRefused``); inside the numbering block,
+    with the store locked, it re-checks that no token was handed over meanwhile.
     """
     if not drafts:
         raise HandoverError("Nothing to hand over")
@@ -247,25 +219,37 @@ def commit_handovers(store: Store, drafts: Sequence[Draft], giver: Giver, org: O
     if len(set(serials)) != len(serials):
         raise HandoverError("The same token appears twice in this batch")
     day = (now or datetime.now()).astimezone().date()
-    with store.locked():
+    with ctx.next_number(KIND, day.year) as n:
         for draft in drafts:
-            previous = active_handover(store, draft.token.serial)
+            previous = active_handover(ctx.store, draft.token.serial)
             if previous is not None:
                 raise AlreadyHandedOver("Token {serial} was already handed over (record {number})",
                                         serial=draft.token.serial, number=previous.payload.get("number", ""))
-        counter = numbering(store)
-        seq = counter.next(day.year)
-        number = f"{seq}/{KIND}-{org.code}"
+        number = ctx.number_text(n)
         batch_id = str(uuid.uuid4()) if len(drafts) > 1 else None
         items = []
         for i, draft in enumerate(drafts, 1):
             batch = {"id": batch_id, "index": i, "size": len(drafts)} if batch_id else None
-            payload = build_payload(draft, giver, number=number, year=day.year, seq=seq, day=day, batch=batch)
-            subject = Subject(draft.holder.id, draft.token.serial, draft.certificate.serial)
-            items.append((RECORD_TYPE, subject, payload, giver.operator_id))
-        records = store.commit_many(items)
-        counter._note(records[0].payload)
-        return records
+            payload = build_payload(draft, giver, number=number, year=n.year, seq=n.seq, day=day, batch=batch)
+            items.append((RECORD_TYPE, Subject(draft.holder.id, draft.token.serial, draft.certificate.serial),
+                          payload))
+        return ctx.commit_many(items, number=n)
+
+
+def print_paper(ctx: WorkflowContext, records: Sequence[Record], *, copies: int | None = None,
+                printer: str | None = None, wait: float = 0.0, on_state: Callable[[str], None] | None = None,
+                cancelled: Callable[[], bool] | None = None) -> Printed:
+    """Render the paper of ``records`` (one handover or a batch), archive it, print it.
+
+    Archived under the record's local month; rendering is reproducible, so a reprint
+    finds the same archived file and prints it again.
+    """
+    batch = len(records) > 1
+    kind, key = (BATCH_KIND, str(records[0].payload["batch"]["id"])) if batch else (ARCHIVE_KIND, records[0].id)
+    when = datetime.fromisoformat(records[0].time.replace("Z", "+00:00")).astimezone()
+    pdf = ctx.forms.render(FORM, list(records))
+    return ctx.print(pdf, copies, kind=kind, key=key, title=f"Biên bản bàn giao {records[0].payload['number']}",
+                     when=when, wait=wait, printer=printer, on_state=on_state, cancelled=cancelled)
 
 
 def batch_of(store: Store, record: Record) -> list[Record]:

@@ -26,12 +26,9 @@ from itertools import compress
 from itertools import count as count_from
 from operator import itemgetter, not_
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from helpdesk.errors import HelpdeskError
-from helpdesk.i18n import gettext
-from helpdesk.store import Store, fold
-from helpdesk.store.rows import ColumnShape
+from helpdesk.extension import ColumnShape, HelpdeskError, Store, fold, gettext
 from helpdesk_handover.columns import (
     REQUIRED,
     ColumnError,
@@ -212,7 +209,9 @@ def _csv_table(path: Path, rank: Rank) -> _Table:
     if grid is not None:
         return grid
     rows = split_plain_csv(text, best)
-    return _Table(rows if rows is not None else list(csv.reader(io.StringIO(text, newline=""), delimiter=best)))
+    if rows is not None:
+        return _Table(cast("list[Sequence[Any]]", rows))  # read only: a list of lists will do
+    return _Table(list(csv.reader(io.StringIO(text, newline=""), delimiter=best)))
 
 
 def _plain_text(text: str) -> str | None:
@@ -740,7 +739,7 @@ def _fast_rows(checker: _Checker, table: _Table, start: int) -> tuple[list[dict[
         nationals = [_national_id(v) for v in raw]
         control = control or _has_control(raw)
     if nationals is not given:
-        slow.update(_NATIONAL_OK.failing(nationals))  # "" fails too
+        slow.update(_NATIONAL_OK.failing(cast("list[str | None]", nationals)))  # "" fails too; read only
 
     units = texts(checker.c_unit)
     slow.update(compress(count_from(), map(not_, units)))
@@ -806,7 +805,7 @@ def _fast_rows(checker: _Checker, table: _Table, start: int) -> tuple[list[dict[
     positions = nones(texts(opt["position"]))
     if control:  # rare: find the rows
         slow.update([i for i in range(count) if _has_control(list(table.row(start + i)))])
-    columns = {"full_name": names, "national_id": nationals, "unit": units, "unit_level": levels,
+    columns: dict[str, list[Any]] = {"full_name": names, "national_id": nationals, "unit": units, "unit_level": levels,
                "position": positions, "date_of_birth": births, "email": emails, "phone": phones, "cert_kind": kinds,
                "token_serial": tokens, "cert_serial": certs}
     return [

@@ -14,13 +14,17 @@ import helpdesk_handover.plugin
 import pytest
 from cryptography import x509
 
-from helpdesk.config import Settings, load_settings
-from helpdesk.extension import OperatorRef
-from helpdesk.kiosk import Kiosk, open_kiosk
+from helpdesk.extension import OperatorRef, TokenInfo, WorkflowContext
 from helpdesk.testing.ca import TestCA, person_subject
+from helpdesk.testing.kit import (
+    Kiosk,
+    Settings,
+    TokenWorker,
+    add_catalog_dir,
+    load_settings,
+    open_kiosk,
+)
 from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
-from helpdesk.tokens.model import TokenInfo
-from helpdesk.tokens.pkcs11 import TokenWorker
 
 OPERATOR = OperatorRef("op-binh", "Trần Văn Bình", "operator")
 ADMIN = OperatorRef("admin-hoa", "Lê Thị Hoa", "admin")
@@ -89,6 +93,12 @@ def kiosk(handover_plugin: str, settings: Settings, token_worker: TokenWorker) -
         opened.close()
 
 
+@pytest.fixture
+def ctx(kiosk: Kiosk) -> WorkflowContext:
+    """What a workflow gets: the kiosk's context for OPERATOR (no token)."""
+    return kiosk.context(OPERATOR, None)
+
+
 @dataclasses.dataclass
 class Issued:
     token: ProvisionedToken
@@ -136,9 +146,7 @@ async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float =
 @pytest.fixture(autouse=True)
 def handover_catalog() -> None:
     """The plugin's Vietnamese catalog, also for tests that do not build a kiosk."""
-    from helpdesk import i18n
-
-    i18n.add_catalog_dir(helpdesk_handover.plugin.LOCALE)
+    add_catalog_dir(helpdesk_handover.plugin.LOCALE)
 
 
 def sample_token(serial: str = "0a1b2c3d4e5f6789", cn: str = "Nguyễn Thị Ánh Tuyết", cert_serial: str = "1001",
@@ -146,7 +154,7 @@ def sample_token(serial: str = "0a1b2c3d4e5f6789", cn: str = "Nguyễn Thị Án
     """A token as the worker reports it (plain facts; for record and form tests without a token)."""
     from datetime import timedelta, timezone
 
-    from helpdesk.tokens.model import CertInfo, Name, TokenFlags
+    from helpdesk.extension import CertInfo, Name, TokenFlags
 
     now = datetime.now(timezone.utc)
     cert = CertInfo(label=cn, key_id="01", subject=Name(f"CN={cn},O=Sở Nội vụ thành phố Cần Thơ",

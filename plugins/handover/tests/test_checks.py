@@ -9,9 +9,8 @@ from handover_kit import OPERATOR, Issued, read_token
 from helpdesk_handover.checks import assess
 from helpdesk_handover.record import Draft, Giver, commit_handovers
 
-from helpdesk.kiosk import Kiosk
 from helpdesk.testing.ca import pooled_key
-from helpdesk.tokens.pkcs11 import InjectedFault
+from helpdesk.testing.kit import InjectedFault, Kiosk
 
 NOW = datetime.now(timezone.utc)
 
@@ -108,8 +107,8 @@ def test_already_handed_over(kiosk: Kiosk, issue: Callable[..., Issued]) -> None
     issued = issue()
     roster(kiosk, issued)
     a = assess(kiosk.store, read_token(kiosk, issued.serial))
-    [record] = commit_handovers(kiosk.store, [Draft.from_assessment(a, "typed")],
-                                Giver("op", OPERATOR.name, "Chuyên viên", "Sở Nội vụ"), kiosk.settings.organisation)
+    [record] = commit_handovers(kiosk.context(OPERATOR, None), [Draft.from_assessment(a, "typed")],
+                                Giver("op", OPERATOR.name, "Chuyên viên", "Sở Nội vụ"))
     text = failed(kiosk, issued)["not_handed_over"]
     assert text.startswith("Thiết bị này đã được bàn giao cho Nguyễn Thị Ánh Tuyết ngày ")
     assert "(biên bản số 1/BB-SNV)" in text

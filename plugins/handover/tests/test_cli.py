@@ -7,17 +7,14 @@ import dataclasses
 import json
 from pathlib import Path
 
-import helpdesk_handover.plugin
 import pytest
 from click.testing import CliRunner
 from handover_kit import OPERATOR, nfd, roster_row, sample_draft, write_csv
 from helpdesk_handover.record import Giver, commit_handovers
 
-from helpdesk import plugins
-from helpdesk.cli import cli
-from helpdesk.config import Settings, load_settings
-from helpdesk.store import open_store
+from helpdesk.extension import command_context
 from helpdesk.testing.cups import PdfPrinter
+from helpdesk.testing.kit import Settings, cli, load_settings, open_store
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -38,8 +35,9 @@ def good_roster(tmp_path: Path) -> Path:
 
 
 def test_hook_register_commands() -> None:
-    names = set(plugins.collect_commands())
-    assert {"roster", "handover"} <= names
+    code, out, _ = run("--help")
+    assert code == 0 and "roster" in out and "handover" in out
+    assert run("roster", "--help")[0] == 0 and run("handover", "--help")[0] == 0
 
 
 def test_roster_import_then_subscriber_search(tmp_path: Path) -> None:
@@ -76,12 +74,9 @@ def test_roster_import_with_a_column_mapping(tmp_path: Path) -> None:
 
 
 def committed(n: int = 2) -> list[str]:
-    settings = load_settings()
-    with open_store(settings.data_dir, settings.kiosk_id) as store:
-        helpdesk_handover.plugin.helpdesk_register_record_types(store.register_record_type)
-        giver = Giver.from_settings(settings, OPERATOR.id, OPERATOR.name)
-        return [commit_handovers(store, [sample_draft(store, i)], giver, settings.organisation)[0].id
-                for i in range(1, n + 1)]
+    with command_context(OPERATOR.id) as ctx:
+        giver = Giver.from_settings(ctx.settings, OPERATOR.id, OPERATOR.name)
+        return [commit_handovers(ctx, [sample_draft(ctx.store, i)], giver)[0].id for i in range(1, n + 1)]
 
 
 def test_handover_list_export_and_void(tmp_path: Path) -> None:

@@ -2,37 +2,53 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from handover_kit import OPERATOR, sample_draft
-from helpdesk_handover.form import FORM_NAME, render, seal_for
-from helpdesk_handover.record import Giver, Recipient, commit_handovers
-from helpdesk_handover.service import produce
+from helpdesk_handover.form import FORM_NAME, seal_for
+from helpdesk_handover.record import Giver, Recipient, commit_handovers, print_paper
 
-from helpdesk.config import Organisation, Settings
-from helpdesk.forms import FormSeal, content_hash
-from helpdesk.forms.layout import QR_SIZE, QR_X
-from helpdesk.kiosk import Kiosk
-from helpdesk.store import Record
+from helpdesk.extension import FormSeal, Organisation, Record, WorkflowContext, content_hash
+from helpdesk.testing.kit import Settings, TokenWorker, open_kiosk
 from helpdesk.testing.pdftools import pdf_fonts, pdf_info, pdf_page_count, pdf_text, render_gray
 
 ORG = Organisation(parent="UBND TỈNH HẬU GIANG", name="SỞ KHOA HỌC VÀ CÔNG NGHỆ", code="SKHCN", place="Vị Thanh")
-
-
-def one(kiosk: Kiosk, settings: Settings, **kwargs: object) -> Record:
-    return commit_handovers(kiosk.store, [sample_draft(kiosk.store, **kwargs)],
-                            Giver.from_settings(settings, OPERATOR.id, OPERATOR.name), ORG)[0]
+MM = 72 / 25.4  # points per millimetre
+# The seal as the Decree-30 layout draws it: a 15 mm QR code in the bottom right corner, inside the 15 mm margin.
+QR_SIZE = 15 * MM
+QR_X = 595.276 - 15 * MM - QR_SIZE
 
 
 @pytest.fixture
-def record(kiosk: Kiosk, settings: Settings) -> Record:
-    return one(kiosk, settings)
+def ctx(handover_plugin: str, settings: Settings, token_worker: TokenWorker) -> Iterator[WorkflowContext]:
+    """A kiosk of another department (Hậu Giang): its organisation is on the paper."""
+    kiosk = open_kiosk(dataclasses.replace(settings, organisation=ORG), worker=token_worker)
+    try:
+        yield kiosk.context(OPERATOR, None)
+    finally:
+        kiosk.close()
 
 
-def test_the_record_holds_what_decree_30_article_32_asks(record: Record) -> None:
-    pdf = render(ORG, record)
+def one(ctx: WorkflowContext, **kwargs: object) -> Record:
+    return commit_handovers(ctx, [sample_draft(ctx.store, **kwargs)],
+                            Giver.from_settings(ctx.settings, OPERATOR.id, OPERATOR.name))[0]
+
+
+def render(ctx: WorkflowContext, records: Record | list[Record]) -> bytes:
+    return ctx.forms.render(FORM_NAME, records)  # through the registry, as the workflow does
+
+
+@pytest.fixture
+def record(ctx: WorkflowContext) -> Record:
+    return one(ctx)
+
+
+def test_the_record_holds_what_decree_30_article_32_asks(ctx: WorkflowContext, record: Record) -> None:
+    pdf = render(ctx, record)
     text = pdf_text(pdf)
     flat = " ".join(text.split())
     for expected in ("UBND TỈNH HẬU GIANG", "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -47,8 +63,8 @@ def test_the_record_holds_what_decree_30_article_32_asks(record: Record) -> None
     assert pdf_text(pdf, nfc=False) == text  # the PDF itself holds NFC text
 
 
-def test_page_is_a4_with_decree_margins(record: Record, tmp_path: Path) -> None:
-    pdf = render(ORG, record)
+def test_page_is_a4_with_decree_margins(ctx: WorkflowContext, record: Record, tmp_path: Path) -> None:
+    pdf = render(ctx, record)
     assert pdf_info(pdf)["Page size"].startswith("595.276 x 841.89")
     assert {f.name.split("+")[-1] for f in pdf_fonts(pdf)} <= {"LiberationSerif", "LiberationSerif-Bold",
                                                               "LiberationSerif-Italic"}
@@ -70,39 +86,41 @@ def test_page_is_a4_with_decree_margins(record: Record, tmp_path: Path) -> None:
     assert png.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_seal_ties_the_paper_to_the_stored_record(kiosk: Kiosk, record: Record) -> None:
-    text = pdf_text(render(ORG, record))
+def test_seal_ties_the_paper_to_the_stored_record(ctx: WorkflowContext, record: Record) -> None:
+    text = pdf_text(render(ctx, record))
     seal = seal_for([record])
     assert seal == FormSeal.for_record(record.id, record.to_dict())
-    stored = kiosk.store.get(record.id)
+    stored = ctx.store.get(record.id)
     assert stored is not None and content_hash(stored.to_dict()) == seal.digest
     assert f"Mã kiểm tra: {seal.display_hash}" in text
 
 
-def test_rendering_is_reproducible_so_a_reprint_archives_nothing_new(record: Record, settings: Settings) -> None:
-    assert render(ORG, record) == render(ORG, record)
-    first = produce(settings, [record], print_it=False)
-    again = produce(settings, [record], print_it=False)
-    assert first.path == again.path and len(list(settings.archive_dir.rglob("*.pdf"))) == 1
+def test_rendering_is_reproducible_so_a_reprint_archives_nothing_new(ctx: WorkflowContext, record: Record) -> None:
+    assert render(ctx, record) == render(ctx, record)
+    first = print_paper(ctx, [record], printer="")  # archived, then the printer is refused: none set
+    again = print_paper(ctx, [record], printer="")
+    assert first.error is not None and "Chưa cấu hình máy in" in first.error.localized()
+    assert first.path == again.path and len(list(ctx.settings.archive_dir.rglob("*.pdf"))) == 1
+    assert first.path.read_bytes() == render(ctx, record)
 
 
-def test_proxy_and_override_are_on_the_paper(kiosk: Kiosk, settings: Settings) -> None:
+def test_proxy_and_override_are_on_the_paper(ctx: WorkflowContext) -> None:
     from helpdesk_handover.record import Override
 
-    rec = one(kiosk, settings, recipient=Recipient("proxy", "Lâm Thị Ủy Quyền", "092186077777", "Văn thư",
+    rec = one(ctx, recipient=Recipient("proxy", "Lâm Thị Ủy Quyền", "092186077777", "Văn thư",
                                                    "Văn phòng Sở", "", "Giấy ủy quyền số 12/GUQ ngày 20/11/2026"),
               failed_checks=("certificate_unit",), override=Override("admin-hoa", "Đơn vị đã đổi tên"))
-    flat = " ".join(pdf_text(render(ORG, rec)).split())
+    flat = " ".join(pdf_text(render(ctx, rec)).split())
     assert "Người nhận thay: Lâm Thị Ủy Quyền" in flat and "Giấy ủy quyền số 12/GUQ" in flat
     assert "quản trị viên admin-hoa: Đơn vị đã đổi tên" in flat
 
 
-def test_batch_form_lists_every_token_of_the_unit(kiosk: Kiosk, settings: Settings) -> None:
+def test_batch_form_lists_every_token_of_the_unit(ctx: WorkflowContext) -> None:
     rep = Recipient("proxy", "Đoàn Văn Đại Diện", "092186099999", "Chánh Văn phòng", "", "",
                     "Giấy giới thiệu số 45/GGT")
-    drafts = [sample_draft(kiosk.store, n, recipient=rep, identity="checked") for n in range(1, 13)]
-    records = commit_handovers(kiosk.store, drafts, Giver("op", "Trần Văn Bình", "Chuyên viên", "Sở Nội vụ"), ORG)
-    pdf = kiosk.forms.render(FORM_NAME, ORG, records)  # through the forms hook's registry
+    drafts = [sample_draft(ctx.store, n, recipient=rep, identity="checked") for n in range(1, 13)]
+    records = commit_handovers(ctx, drafts, Giver("op", "Trần Văn Bình", "Chuyên viên", "Sở Nội vụ"))
+    pdf = render(ctx, records)
     text = pdf_text(pdf)
     flat = "".join(text.split())
     assert all(f"TK{n:06d}" in flat for n in range(1, 13))

@@ -17,14 +17,17 @@ from helpdesk_handover.screens.handover import HandoverScreen
 from helpdesk_handover.screens.roster import RosterScreen
 from openpyxl import Workbook
 
-from helpdesk.config import Settings, load_settings
-from helpdesk.screens.home import HomeScreen
 from helpdesk.testing.cups import PdfPrinter
 from helpdesk.testing.fixtures_e2e import NotificationLog, log_in, wait_until
+from helpdesk.testing.kit import (
+    HomeScreen,
+    ReaderMonitor,
+    Settings,
+    TokenCard,
+    WorkflowMenu,
+    load_settings,
+)
 from helpdesk.testing.pdftools import pdf_page_count, pdf_text
-from helpdesk.tokens.pcsc import ReaderMonitor
-from helpdesk.widgets.token_panel import TokenCard
-from helpdesk.widgets.workflow_menu import WorkflowMenu
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.cups]
 

@@ -7,7 +7,7 @@ events come from the real TokenTracker, fed the PC/SC events a reader would send
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,40 +16,41 @@ from handover_kit import ADMIN, OPERATOR, Issued, nfd, roster_row, wait_until, w
 from helpdesk_handover.screens.handover import HandoverScreen
 from helpdesk_handover.screens.history import HistoryScreen
 from helpdesk_handover.screens.roster import RosterScreen
-from textual.app import App
-from textual.message import Message
+from textual.app import App, ComposeResult
 from textual.screen import Screen
+from textual.widgets import Static
 
-from helpdesk.config import Settings, load_settings
-from helpdesk.extension import OperatorRef
-from helpdesk.kiosk import Kiosk, open_kiosk
+from helpdesk import hookimpl
+from helpdesk.extension import (
+    OperatorRef,
+    Record,
+    RecordAction,
+    TokenInserted,
+    TokenRemoved,
+    WorkflowContext,
+)
 from helpdesk.testing.cups import PdfPrinter
 from helpdesk.testing.fixtures_tokens import TEST_CARD_ATR
+from helpdesk.testing.kit import (
+    Kiosk,
+    ModuleRegistry,
+    ReaderEvent,
+    Settings,
+    TokenRemovedEvent,
+    TokenTracker,
+    TokenWorker,
+    load_settings,
+    open_kiosk,
+)
+from helpdesk.testing.kit import TrackerTokenInserted as Inserted
 from helpdesk.testing.pdftools import pdf_page_count, pdf_text
 from helpdesk.testing.softhsm import SoftHSMStore
-from helpdesk.tokens.model import ReaderEvent, TokenInfo
-from helpdesk.tokens.modules import ModuleRegistry
-from helpdesk.tokens.pkcs11 import TokenWorker
-from helpdesk.tokens.tracker import TokenInserted as Inserted
-from helpdesk.tokens.tracker import TokenRemovedEvent, TokenTracker
 
 READER = "Virtual PCD 00 00"
 
 
-class TokenInserted(Message):
-    def __init__(self, token: TokenInfo) -> None:
-        super().__init__()
-        self.token = token
-
-
-class TokenRemoved(Message):
-    def __init__(self, serial: str) -> None:
-        super().__init__()
-        self.serial = serial
-
-
 class Host(App[None]):
-    """The smallest kiosk: shows one workflow screen, forwards token events to it."""
+    """The smallest kiosk: shows one workflow screen, forwards the door's token messages to it."""
 
     def __init__(self, first: Screen[Any]) -> None:
         super().__init__()
@@ -325,3 +326,62 @@ async def test_history_search_void_and_export(desk: Desk, issue: Callable[..., I
     [export] = list((desk.kiosk.settings.home / "exports").glob("*.xlsx"))
     rows = list(load_workbook(export).active.iter_rows(values_only=True))
     assert rows[1][0] == "1/BB-SNV" and rows[1][2] == "Nguyễn Thị Ánh Tuyết" and rows[1][12] == "đã hủy"
+
+
+class NumberScreen(Screen[None]):
+    """Another plugin's screen for saved records: it shows the record's number."""
+
+    def __init__(self, ctx: WorkflowContext, records: Sequence[Record]) -> None:
+        super().__init__()
+        self.records = list(records)
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Biên bản số {self.records[0].payload['number']}", id="number")
+
+
+class ActionsPlugin:
+    """A test plugin offering two actions on handover records: one with its own key, one without."""
+
+    @hookimpl
+    def helpdesk_register_record_actions(self, register: Callable[[RecordAction], None]) -> None:
+        register(RecordAction("test_sign", "Người nhận ký số biên bản", "Recipient signs the record",
+                              ("handover",), screen=NumberScreen, key="f7"))
+        register(RecordAction("test_copy", "Gửi bản sao cho đơn vị", "Send a copy to the unit",
+                              ("handover",), screen=NumberScreen))
+        register(RecordAction("test_other", "Không liên quan", "Unrelated", ("pin_unlock.receipt",),
+                              screen=NumberScreen, key="f8"))
+
+
+@pytest.fixture
+def actions_plugin(register_plugin: Callable[..., str]) -> str:
+    return register_plugin(ActionsPlugin(), "test_actions")
+
+
+async def test_after_the_save_other_plugins_actions_are_offered_and_open(
+        actions_plugin: str, desk: Desk, issue: Callable[..., Issued]) -> None:
+    assert {a.id for a in desk.kiosk.record_actions} == {"test_sign", "test_copy", "test_other"}
+    issued = issue(inserted=False)
+    seed(desk, issued)
+    screen = desk.handover()
+    async with desk.app(screen).run_test(size=(120, 60)) as pilot:
+        await read_in(desk, pilot, screen, issued)
+        actions = screen.query_one("#actions", Static)
+        assert str(actions.content) == ""  # nothing saved yet: nothing offered
+        await pilot.press("f7")
+        assert pilot.app.screen is screen
+        await type_text(pilot, "092186001234")
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: screen.printed is not None, timeout=120)
+        offered = str(actions.content)
+        assert offered.startswith("Tiếp theo, với biên bản này:")
+        assert "F7  Người nhận ký số biên bản" in offered and "F8  Gửi bản sao cho đơn vị" in offered
+        assert "Không liên quan" not in offered  # an action on another record type
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, NumberScreen))
+        opened = pilot.app.screen
+        assert str(opened.query_one("#number", Static).content) == "Biên bản số 1/BB-SNV"
+        assert [r.payload["number"] for r in opened.records] == ["1/BB-SNV"]
+        pilot.app.pop_screen()
+        await pilot.pause()
+        await pilot.press("f8")  # the action without a key got the next free one
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, NumberScreen))

@@ -38,7 +38,7 @@ from helpdesk_handover.roster import (
 from helpdesk_handover.xlsx import Unusual, _Book, read_rows
 from openpyxl import Workbook, load_workbook
 
-from helpdesk.store import Store, fold
+from helpdesk.extension import Store, fold
 
 TODAY = date(2026, 11, 27)
 

@@ -1,9 +1,10 @@
 """The handover workflow: token in -> holder and checks -> identity confirmed -> F9 saves and prints.
 
-Token events reach the screen from the host app, either as calls to
-:meth:`HandoverScreen.token_inserted` / :meth:`token_removed` or as Textual messages
-named ``TokenInserted`` (with ``.token``) and ``TokenRemoved`` (with ``.serial``) posted
-to the screen. Every token, store, ReportLab and CUPS call runs in a thread worker.
+The token in the reader arrives through :meth:`HandoverScreen.token_inserted` /
+:meth:`token_removed` (the door's ``WorkflowScreen``); every token, store, ReportLab and
+CUPS call runs as a job off the UI thread, its result handed to a callback here.
+After a save, other plugins' actions on the saved records (``ctx.record_actions``) are
+listed with their keys, e.g. "F7 Người nhận ký số biên bản".
 
 Batch mode (a unit's representative collects several tokens): F4 adds each checked
 token to the list, F9 saves them as one record set with one paper.
@@ -11,21 +12,29 @@ token to the list, F9 saves them as one record set with one paper.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from textual import work
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Static
+from textual.worker import get_current_worker
 
-from helpdesk.errors import HelpdeskError, TokenError, TokenNotFound, TokenRemoved
-from helpdesk.extension import WorkflowContext
-from helpdesk.i18n import _
-from helpdesk.tokens.model import TokenInfo
-from helpdesk.widgets.footer import LocalizedFooter
-from helpdesk_handover import service
-from helpdesk_handover.checks import Assessment, assess
+from helpdesk.extension import (
+    HelpdeskError,
+    Printed,
+    Record,
+    RecordAction,
+    TokenError,
+    TokenInfo,
+    TokenNotFound,
+    TokenRemovedError,
+    WorkflowContext,
+    WorkflowScreen,
+    _,
+)
+from helpdesk_handover.checks import RECORD_TYPE, Assessment, assess
 from helpdesk_handover.record import (
     Draft,
     Giver,
@@ -33,10 +42,11 @@ from helpdesk_handover.record import (
     Override,
     Recipient,
     commit_handovers,
+    print_paper,
 )
-from helpdesk_handover.screens.common import WorkflowScreen
 
 PRINT_WAIT = 90.0  # seconds the status line follows the print job
+SPARE_KEYS = ("f7", "f8", "f3", "f2")  # for other plugins' actions that bring no key (or a taken one)
 
 
 class IdentityError(HandoverError):
@@ -47,13 +57,17 @@ def _national(text: str) -> str:
     return "".join(text.split()).replace(".", "")
 
 
+def batch_screen(context: WorkflowContext) -> HandoverScreen:
+    """The batch workflow's screen (a unit's representative collects several tokens)."""
+    return HandoverScreen(context, batch=True)
+
+
 class HandoverScreen(WorkflowScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "commit", _("Save and print"), priority=True),
-        Binding("f4", "add_to_batch", _("Add to batch"), priority=True),
-        Binding("f5", "reread", _("Read token again"), priority=True),
-        Binding("f6", "reprint", _("Print again"), priority=True),
-        Binding("escape", "close", _("Back"), priority=True),
+    BINDINGS: ClassVar[list[BindingType]] = [  # descriptions are msgids: the footer translates them
+        Binding("f9", "commit", "Save and print", priority=True),
+        Binding("f4", "add_to_batch", "Add to batch", priority=True),
+        Binding("f5", "reread", "Read token again", priority=True),
+        Binding("f6", "reprint", "Print again", priority=True),
     ]
     DEFAULT_CSS = """
     HandoverScreen Horizontal { height: auto; }
@@ -62,7 +76,7 @@ class HandoverScreen(WorkflowScreen):
     HandoverScreen Input { width: 1fr; }
     HandoverScreen #proxy_fields, HandoverScreen #override_box { height: auto; display: none; }
     HandoverScreen #proxy_fields.shown, HandoverScreen #override_box.shown { display: block; }
-    HandoverScreen #batch { height: auto; }
+    HandoverScreen #batch, HandoverScreen #actions { height: auto; }
     """
 
     def __init__(self, context: WorkflowContext, batch: bool = False) -> None:
@@ -70,10 +84,10 @@ class HandoverScreen(WorkflowScreen):
         self.batch_mode = batch
         self.assessment: Assessment | None = None
         self.batch_items: list[Draft] = []
-        self.saved: list[Any] = []  # records of the last commit (for F6)
-        self.printed: service.Printed | None = None
+        self.saved: list[Record] = []  # records of the last commit (for F6 and the record actions)
+        self.printed: Printed | None = None
+        self.actions: dict[str, RecordAction] = {}  # key -> another plugin's action, offered after a save
         self._busy = False
-        self._seen: set[str] = set()  # serials the host app listed at the last change
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -98,13 +112,13 @@ class HandoverScreen(WorkflowScreen):
                 yield Input(placeholder=_("Admin override: why hand it over despite the problems"),
                             id="override_reason")
             yield Static("", id="batch")
-            yield Static("", id="status")
-        yield LocalizedFooter()
+            yield self.status_line()
+            yield Static("", id="actions")
+        yield self.footer()
 
     def on_mount(self) -> None:
-        self._seen = set(getattr(self.app, "tokens", None) or ())
-        if self.context.token is not None:
-            self.token_inserted(self.context.token)
+        if self.token is not None:
+            self.token_inserted(self.token)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "proxy":
@@ -118,7 +132,7 @@ class HandoverScreen(WorkflowScreen):
         self.assessment = None
         self.query_one("#token", Static).update(_("Reading token {serial}…").format(serial=token.serial))
         self.status(_("Reading the token and looking up its holder…"))
-        self._read(token.serial)
+        self.run_job(self._assess, token.serial, done=self._show, group="read")
 
     def token_removed(self, serial: str) -> None:
         current = self.assessment
@@ -131,31 +145,10 @@ class HandoverScreen(WorkflowScreen):
         self.status(_("Token {serial} was pulled out before the handover was saved; nothing was recorded. "
                       "Insert it again to continue.").format(serial=serial), "error")
 
-    def on_tokens_changed(self, message: Any) -> None:
-        """The kiosk app's ``TokensChanged``: compare ``app.tokens`` with what we saw."""
-        tokens: dict[str, TokenInfo] | None = getattr(self.app, "tokens", None)
-        if tokens is None:
-            return
-        current = self.assessment
-        if current is not None and current.token.serial not in tokens:
-            self.token_removed(current.token.serial)
-        fresh = [t for serial, t in tokens.items() if serial not in self._seen]
-        self._seen = set(tokens)
-        if fresh:
-            self.token_inserted(fresh[-1])
-
-    def on_token_inserted(self, message: Any) -> None:  # a host message named TokenInserted
-        self.token_inserted(message.token)
-
-    def on_token_removed(self, message: Any) -> None:  # a host message named TokenRemoved
-        self.token_removed(message.serial)
-
     # -- reading and checking ----------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="read")
-    def _read(self, serial: str) -> None:
-        token = self.context.worker.identify(serial).result(timeout=60)
-        assessment = assess(self.context.store, token)
-        self.app.call_from_thread(self._show, assessment)
+    def _assess(self, serial: str) -> Assessment:  # a job: token, then store
+        token = self.ctx.worker.identify(serial).result(timeout=60)
+        return assess(self.ctx.store, token)
 
     def _show(self, a: Assessment) -> None:
         self.assessment = a
@@ -178,7 +171,7 @@ class HandoverScreen(WorkflowScreen):
             mark = "✓" if check.ok else ("✗" if check.blocking else "!")
             marks.append(f"{mark} {check.localized()}")
         self.query_one("#checks", Static).update("\n".join(marks))
-        can_override = self.context.operator.role == "admin" and h is not None and bool(a.failures)
+        can_override = self.ctx.operator.role == "admin" and h is not None and bool(a.failures)
         self.query_one("#override_box").set_class(can_override, "shown")
         if a.holder is None:
             self.status(_("This token cannot be handed over: no holder."), "error")
@@ -230,12 +223,12 @@ class HandoverScreen(WorkflowScreen):
         override = None
         if a.failures:
             reason = self.query_one("#override_reason", Input).value.strip()
-            if self.context.operator.role != "admin":
+            if self.ctx.operator.role != "admin":
                 raise HandoverError("Handover blocked: {problems}. Only an admin can override, with a reason.",
                                     problems="; ".join(c.localized() for c in a.failures))
             if not reason:
                 raise HandoverError("Type the reason for overriding the failed checks")
-            override = Override(self.context.operator.id, reason)
+            override = Override(self.ctx.operator.id, reason)
         return Draft.from_assessment(a, identity, recipient, override)
 
     # -- batch -----------------------------------------------------------------------------
@@ -278,45 +271,58 @@ class HandoverScreen(WorkflowScreen):
         except HelpdeskError as exc:
             self.status(exc.localized(), "error")
             return
-        op = self.context.operator
-        giver = Giver.from_settings(self.context.settings, op.id, op.name)
+        op = self.ctx.operator
+        giver = Giver.from_settings(self.ctx.settings, op.id, op.name)
         self._busy = True
         self.saved = []
+        self._offer_actions()
         self.status(_("Saving the handover record…"))
-        self._commit(drafts, giver)
+        self.run_job(self._commit, drafts, giver, done=self._saved, failed=self._commit_failed, group="commit")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="commit")
-    def _commit(self, drafts: list[Draft], giver: Giver) -> None:
-        ctx = self.context
+    def _commit(self, drafts: list[Draft], giver: Giver) -> list[Record]:  # a job
         if not self.batch_mode:
             # The token must still be in the reader: a pulled token is not handed over.
-            ctx.worker.identify(drafts[0].token.serial).result(timeout=60)
-        records = commit_handovers(ctx.store, drafts, giver, ctx.settings.organisation)
-        number = records[0].payload["number"]
-        self.app.call_from_thread(self._saved, records)
-        worker = self._commit_worker()
+            self.ctx.worker.identify(drafts[0].token.serial).result(timeout=60)
+        return commit_handovers(self.ctx, drafts, giver)
 
-        def on_state(state: str) -> None:
-            self.app.call_from_thread(self.status, _("Record {number} saved. Printer: {state}").format(
-                number=number, state=_(f"job {state}")))
-
-        printed = service.produce(ctx.settings, records, wait=PRINT_WAIT, on_state=on_state,
-                                  cancelled=lambda: worker is not None and worker.is_cancelled)
-        self.app.call_from_thread(self._done, printed)
-
-    def _commit_worker(self) -> Any:
-        for worker in self.workers:
-            if worker.group == "commit":
-                return worker
-        return None
-
-    def _saved(self, records: list[Any]) -> None:
+    def _saved(self, records: list[Record]) -> None:
         self.saved = records
         self.batch_items = []
         self._show_batch()
+        self._offer_actions()
         self.status(_("Record {number} saved. Printing…").format(number=records[0].payload["number"]), "ok")
+        self._print(records)
 
-    def _done(self, printed: service.Printed) -> None:
+    def _commit_failed(self, error: BaseException) -> None:
+        self._busy = False
+        if isinstance(error, TokenRemovedError | TokenNotFound):
+            serial = self.assessment.token.serial if self.assessment else ""
+            self.assessment = None
+            self.status(_("Token {serial} is no longer in the reader; nothing was recorded. Insert it again "
+                          "to continue.").format(serial=serial), "error")
+        elif isinstance(error, TokenError):
+            self.assessment = None
+            self.status(_("{error} Nothing was recorded.").format(error=error.localized()), "error")
+        else:  # refused by a check (ours or another plugin's validate hook), or the store
+            self.show_error(error)
+            self.status(self.status_text + " " + _("Nothing was recorded."), "error")
+
+    # -- the paper -------------------------------------------------------------------------
+    def _print(self, records: list[Record]) -> None:
+        number = records[0].payload["number"]
+
+        def on_state(state: str) -> None:  # from the job's thread
+            self.app.call_from_thread(self.status, _("Record {number} saved. Printer: {state}").format(
+                number=number, state=_(f"job {state}")))
+
+        def paper() -> Printed:  # a job
+            worker = get_current_worker()
+            return print_paper(self.ctx, records, wait=PRINT_WAIT, on_state=on_state,
+                               cancelled=lambda: worker.is_cancelled)
+
+        self.run_job(paper, done=self._printed, failed=self._print_failed, group="print")
+
+    def _printed(self, printed: Printed) -> None:
         self._busy = False
         self.printed = printed
         number = self.saved[0].payload["number"] if self.saved else ""
@@ -332,32 +338,37 @@ class HandoverScreen(WorkflowScreen):
                           "for signing.").format(number=number), "ok")
         self.assessment = None
 
+    def _print_failed(self, error: BaseException) -> None:
+        self._busy = False
+        self.show_error(error)
+
     def action_reprint(self) -> None:
         if self._busy or not self.saved:
             return
         self._busy = True
         self.status(_("Printing again…"))
-        self._reprint(self.saved)
+        self._print(self.saved)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="commit")
-    def _reprint(self, records: list[Any]) -> None:
-        printed = service.produce(self.context.settings, records, wait=PRINT_WAIT)
-        self.app.call_from_thread(self._done, printed)
+    # -- other plugins' actions on the saved records ---------------------------------------
+    def _offer_actions(self) -> None:
+        """List the record actions with their keys while saved records are on screen."""
+        self.actions = {}
+        if self.saved:
+            taken = {"f4", "f5", "f6", "f9"}
+            for action in self.ctx.record_actions(RECORD_TYPE):
+                key = action.key.lower() if action.key and action.key.lower() not in taken else \
+                    next((k for k in SPARE_KEYS if k not in taken), "")
+                if key:
+                    self.actions[key] = action
+                    taken.add(key)
+        lines = [f"{key.upper()}  {action.title()}" for key, action in self.actions.items()]
+        self.query_one("#actions", Static).update("\n".join([_("Next, for this record:"), *lines]) if lines else "")
 
-    def failed(self, group: str, error: BaseException) -> None:
-        self._busy = False
-        if group == "commit" and isinstance(error, TokenRemoved | TokenNotFound):
-            serial = self.assessment.token.serial if self.assessment else ""
-            self.assessment = None
-            self.status(_("Token {serial} is no longer in the reader; nothing was recorded. Insert it again "
-                          "to continue.").format(serial=serial), "error")
-            return
-        if group == "commit" and isinstance(error, TokenError):
-            self.assessment = None
-            self.status(_("{error} Nothing was recorded.").format(error=error.localized()), "error")
-            return
-        if group == "commit" and not self.saved:
-            super().failed(group, error)
-            self.status(self.status_text + " " + _("Nothing was recorded."), "error")
-            return
-        super().failed(group, error)
+    def on_key(self, event: events.Key) -> None:
+        action = self.actions.get(event.key)
+        if action is not None and self.saved:
+            event.stop()
+            self.open_record_action(action, list(self.saved))
+
+    def relabel(self) -> None:
+        self._offer_actions()

@@ -6,30 +6,22 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
-from helpdesk.extension import WorkflowContext
-from helpdesk.i18n import _
-from helpdesk.store import Record
-from helpdesk.widgets.footer import LocalizedFooter
-from helpdesk_handover import service
-from helpdesk_handover.cli import _date
+from helpdesk.extension import HelpdeskError, Printed, WorkflowContext, WorkflowScreen, _
 from helpdesk_handover.export import export_xlsx
-from helpdesk_handover.history import Entry, handovers
-from helpdesk_handover.screens.common import WorkflowScreen
+from helpdesk_handover.history import Entry, handovers, parse_day, reprint
 
 
 class HistoryScreen(WorkflowScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "search", _("Search"), priority=True),
-        Binding("f6", "reprint", _("Print again"), priority=True),
-        Binding("f7", "export", _("Export .xlsx"), priority=True),
-        Binding("f8", "void", _("Void"), priority=True),
-        Binding("escape", "close", _("Back"), priority=True),
+    BINDINGS: ClassVar[list[BindingType]] = [  # descriptions are msgids: the footer translates them
+        Binding("f5", "search", "Search", priority=True),
+        Binding("f6", "reprint", "Print again", priority=True),
+        Binding("f7", "export", "Export .xlsx", priority=True),
+        Binding("f8", "void", "Void", priority=True),
     ]
     DEFAULT_CSS = """
     HistoryScreen Horizontal { height: auto; }
@@ -51,8 +43,8 @@ class HistoryScreen(WorkflowScreen):
                 yield Input(placeholder=_("To (DD/MM/YYYY)"), id="until")
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
             yield Input(placeholder=_("Reason for voiding the selected handover (then F8)"), id="void_reason")
-            yield Static("", id="status")
-        yield LocalizedFooter()
+            yield self.status_line()
+        yield self.footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#table", DataTable)
@@ -66,24 +58,20 @@ class HistoryScreen(WorkflowScreen):
     def _filters(self) -> tuple[date | None, date | None, str | None, str | None]:
         text = self.query_one("#search", Input).value.strip() or None
         unit = self.query_one("#unit", Input).value.strip() or None
-        since = _date(self.query_one("#since", Input).value.strip() or None)
-        until = _date(self.query_one("#until", Input).value.strip() or None)
+        since = parse_day(self.query_one("#since", Input).value.strip() or None)
+        until = parse_day(self.query_one("#until", Input).value.strip() or None)
         if not (text or unit or since or until):
             since = until = date.today()
         return since, until, unit, text
 
     def action_search(self) -> None:
         try:
-            filters = self._filters()
-        except Exception as exc:
-            self.failed("history", exc)
+            since, until, unit, text = self._filters()
+        except HelpdeskError as exc:  # a bad date
+            self.show_error(exc)
             return
-        self._search(*filters)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="history")
-    def _search(self, since: date | None, until: date | None, unit: str | None, text: str | None) -> None:
-        entries = handovers(self.context.store, since=since, until=until, unit=unit, text=text)
-        self.app.call_from_thread(self._fill, entries)
+        self.run_job(lambda: handovers(self.ctx.store, since=since, until=until, unit=unit, text=text),
+                     done=self._fill, group="history")
 
     def _fill(self, entries: list[Entry]) -> None:
         self.entries = entries
@@ -107,32 +95,29 @@ class HistoryScreen(WorkflowScreen):
         entry = self.selected()
         if entry is not None:
             self.status(_("Printing {number} again…").format(number=entry.record.payload["number"]))
-            self._reprint(entry.record)
+            record_id = entry.record.id
+            self.run_job(lambda: reprint(self.ctx, record_id, wait=60.0), done=self._reprinted, group="print")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="print")
-    def _reprint(self, record: Record) -> None:
-        printed = service.reprint(self.context.settings, self.context.store, record.id, wait=60.0)
+    def _reprinted(self, printed: Printed) -> None:
         if printed.error is not None:
-            raise printed.error
-        self.app.call_from_thread(self.status, _("Sent to the printer again (archived: {path})")
-                                  .format(path=printed.path), "ok")
+            self.show_error(printed.error)
+        else:
+            self.status(_("Sent to the printer again (archived: {path})").format(path=printed.path), "ok")
 
     def action_export(self) -> None:
         try:
             since, until, unit, _text = self._filters()
-        except Exception as exc:
-            self.failed("history", exc)
+        except HelpdeskError as exc:
+            self.show_error(exc)
             return
         name = f"ban-giao-{date.today():%Y%m%d}" + (f"-{unit}" if unit else "")
-        path = self.context.settings.home / "exports" / f"{''.join(c if c.isalnum() else '-' for c in name)}.xlsx"
-        self._export(since, until, unit, path)
+        path = self.ctx.settings.home / "exports" / f"{''.join(c if c.isalnum() else '-' for c in name)}.xlsx"
+        self.run_job(self._export, since, until, unit, path, group="export",
+                     done=lambda count: self.status(_("{count} handovers written to {path}")
+                                                    .format(count=count, path=path), "ok"))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def _export(self, since: date | None, until: date | None, unit: str | None, path: Path) -> None:
-        entries = handovers(self.context.store, since=since, until=until, unit=unit)
-        count = export_xlsx(entries, path)
-        self.app.call_from_thread(self.status, _("{count} handovers written to {path}")
-                                  .format(count=count, path=path), "ok")
+    def _export(self, since: date | None, until: date | None, unit: str | None, path: Path) -> int:  # a job
+        return export_xlsx(handovers(self.ctx.store, since=since, until=until, unit=unit), path)
 
     def action_void(self) -> None:
         entry = self.selected()
@@ -145,12 +130,8 @@ class HistoryScreen(WorkflowScreen):
             self.status(_("Type the reason for voiding first"), "error")
             self.query_one("#void_reason", Input).focus()
         else:
-            self._void(entry.record.id, reason)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="void")
-    def _void(self, record_id: str, reason: str) -> None:
-        self.context.store.void(record_id, reason, self.context.operator.id)
-        self.app.call_from_thread(self._voided)
+            self.run_job(self.ctx.store.void, entry.record.id, reason, self.ctx.operator.id,
+                         done=lambda _void: self._voided(), group="void")
 
     def _voided(self) -> None:
         self.query_one("#void_reason", Input).value = ""

@@ -5,26 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, Input, Static
 
-from helpdesk.i18n import _
-from helpdesk.widgets.footer import LocalizedFooter
+from helpdesk.extension import HelpdeskError, WorkflowScreen, _
 from helpdesk_handover.columns import parse_mapping
 from helpdesk_handover.roster import RosterRefused, RosterReport, import_roster, read_roster
-from helpdesk_handover.screens.common import WorkflowScreen
 
 SHOWN_PROBLEMS = 200
 
 
 class RosterScreen(WorkflowScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "import_file", _("Import"), priority=True),
-        Binding("f5", "check_file", _("Check only"), priority=True),
-        Binding("escape", "close", _("Back"), priority=True),
+    BINDINGS: ClassVar[list[BindingType]] = [  # descriptions are msgids: the footer translates them
+        Binding("f9", "import_file", "Import", priority=True),
+        Binding("f5", "check_file", "Check only", priority=True),
     ]
     DEFAULT_CSS = "RosterScreen #report { height: auto; }"
 
@@ -34,9 +30,9 @@ class RosterScreen(WorkflowScreen):
             yield Input(placeholder=_("Path of the roster file"), id="path")
             yield Input(placeholder=_("Column mapping, optional: national_id=Số CMT, unit=Cơ quan"), id="mapping")
             yield Checkbox(_("Import the valid rows and skip the bad ones"), id="skip_invalid")
-            yield Static("", id="status")
+            yield self.status_line()
             yield Static("", id="report")
-        yield LocalizedFooter()
+        yield self.footer()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -58,30 +54,26 @@ class RosterScreen(WorkflowScreen):
     def _start(self, write: bool) -> None:
         try:
             inputs = self._inputs()
-        except Exception as exc:  # a bad mapping: shown like worker errors
-            self.failed("roster", exc)
+        except HelpdeskError as exc:  # a bad mapping
+            self.show_error(exc)
             return
         if inputs is None:
             return
         self.status(_("Reading {path}…").format(path=inputs[0].name))
         self.query_one("#report", Static).update("")
-        self._run(*inputs, write)
+        self.run_job(self._run, *inputs, write, done=lambda result: self._show(*result, write), group="roster")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="roster")
-    def _run(self, path: Path, mapping: dict[str, str], skip_invalid: bool, write: bool) -> None:
-        store = self.context.store
-        refused = False
-        if write:
-            try:
-                report = import_roster(store, path, self.context.operator.id, mapping=mapping,
-                                       skip_invalid=skip_invalid)
-            except RosterRefused as exc:
-                report, refused = exc.report, True
-        else:
-            report = read_roster(path, mapping, store)
-        self.app.call_from_thread(self._show, report, write, refused)
+    def _run(self, path: Path, mapping: dict[str, str], skip_invalid: bool,
+             write: bool) -> tuple[RosterReport, bool]:  # a job: (report, refused)
+        store = self.ctx.store
+        if not write:
+            return read_roster(path, mapping, store), False
+        try:
+            return import_roster(store, path, self.ctx.operator.id, mapping=mapping, skip_invalid=skip_invalid), False
+        except RosterRefused as exc:
+            return exc.report, True
 
-    def _show(self, report: RosterReport, write: bool, refused: bool) -> None:
+    def _show(self, report: RosterReport, refused: bool, write: bool) -> None:
         lines = report.lines()
         if len(lines) > SHOWN_PROBLEMS:
             lines = [*lines[:SHOWN_PROBLEMS], _("… and {more} more").format(more=len(lines) - SHOWN_PROBLEMS)]
