@@ -6,16 +6,10 @@ import os
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from helpdesk.errors import HelpdeskError
-from helpdesk.i18n import _
-
-if TYPE_CHECKING:
-    from helpdesk.config import Settings
-    from helpdesk.store import Store
+from helpdesk.extension import HelpdeskError, NotFound, command_context, gettext
 
 
 @click.group("unlock-requests")
@@ -23,34 +17,23 @@ def unlock_requests() -> None:
     """Tokens waiting to go back to the issuer for unlocking (Mẫu 06)."""
 
 
-def _open_store() -> tuple[Settings, Store]:
-    from helpdesk.config import load_settings
-    from helpdesk.store import open_store
-
-    settings = load_settings()
-    return settings, open_store(settings.data_dir, settings.kiosk_id, read_only=True)
-
-
 @unlock_requests.command("list")
 def list_requests() -> None:
     """Open requests, by unit."""
-    from helpdesk.store import NotFound
     from helpdesk_pin_unlock.requests import NO_UNIT, open_requests
 
     try:
-        _settings, store = _open_store()
+        with command_context(read_only=True) as ctx:
+            found = open_requests(ctx.store)
+            units = {r.unit_id: ctx.store.units.get(r.unit_id) for r in found if r.unit_id != NO_UNIT}
     except NotFound:  # no record store yet: nothing was ever requested
-        click.echo(_("No open unlock requests."))
-        return
-    with store:
-        found = open_requests(store)
-        units = {r.unit_id: store.units.get(r.unit_id) for r in found if r.unit_id != NO_UNIT}
-    names = {uid: unit.name for uid, unit in units.items() if unit is not None}
+        found, units = [], {}
     if not found:
-        click.echo(_("No open unlock requests."))
+        click.echo(gettext("No open unlock requests."))
         return
+    names = {uid: unit.name for uid, unit in units.items() if unit is not None}
     for r in found:
-        unit = names.get(r.unit_id) or _("(no unit)")
+        unit = names.get(r.unit_id) or gettext("(no unit)")
         click.echo("  ".join((r.unit_id, unit, r.token_serial, r.cert_name, r.time[:10])))
 
 
@@ -67,14 +50,14 @@ def export(unit_id: str, fmt: str, output: Path | None) -> None:
         request_list_pdf,
         request_list_xlsx,
     )
-    from helpdesk_pin_unlock.settings import unlock_settings
+    from helpdesk_pin_unlock.rules import unlock_settings
 
-    settings, store = _open_store()
-    with store:
-        unit = store.units.get(unit_id) if unit_id != NO_UNIT else None
+    with command_context(read_only=True) as ctx:
+        unit = ctx.store.units.get(unit_id) if unit_id != NO_UNIT else None
         if unit_id != NO_UNIT and unit is None:
             raise HelpdeskError("No unit with id {unit}.", unit=unit_id)
-        found = open_requests(store, unit_id)
+        found = open_requests(ctx.store, unit_id)
+        settings = ctx.settings
     if not found:
         raise HelpdeskError("No open unlock requests for unit {unit}.", unit=unit_id)
     today = date.today()
@@ -82,7 +65,7 @@ def export(unit_id: str, fmt: str, output: Path | None) -> None:
     data = make(settings.organisation, unlock_settings(settings), unit.name if unit else "", found, today)
     target = output or Path.cwd() / f"mau06-{unit_id if unit_id != NO_UNIT else 'khong-don-vi'}-{today:%Y%m%d}.{fmt}"
     _write(target, data)
-    click.echo(_("{count} requests written to {path}").format(count=len(found), path=target))
+    click.echo(gettext("{count} requests written to {path}").format(count=len(found), path=target))
 
 
 def _write(target: Path, data: bytes) -> None:

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from helpdesk.forms import FormDocument, Signer, document_number, nfc
+from helpdesk.extension import FormDocument, Signer, document_number, nfc
 from helpdesk_pin_unlock.records import ATTEMPT, REQUEST
 
 if TYPE_CHECKING:
-    from helpdesk.config import Organisation
-    from helpdesk.store import Store
-    from helpdesk_pin_unlock.settings import UnlockSettings
+    from helpdesk.extension import Organisation, Store
+    from helpdesk_pin_unlock.rules import UnlockSettings
 
 TITLE = "Đề nghị khôi phục thiết bị lưu khóa bí mật"
 NO_UNIT = "-"  # the unit id for tokens no subscriber record names

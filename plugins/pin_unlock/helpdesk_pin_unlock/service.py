@@ -1,40 +1,55 @@
 """The unlock and PIN-change operations, without any UI (screens and tests call these).
 
-Every method blocks (token, disk, printer): call it from a Textual thread worker, never
-on the UI thread. Each attempt that reaches the token, or that a guard refuses, is
-committed as a ``pin_unlock.attempt`` record with its outcome; PINs stay in
-:class:`~helpdesk.secret.Secret` objects owned by the caller and are never stored.
+Every method blocks (token, disk, printer): call it from a thread job
+(``WorkflowScreen.run_job``), never on the UI thread. Each attempt that reaches the
+token, or that a guard refuses, is committed through ``ctx.commit`` (every plugin's
+validate hook runs) as a ``pin_unlock.attempt`` record with its outcome; a successful
+unlock takes the next receipt number inside the same commit, then its receipt is
+archived and printed (``ctx.print``). PINs stay in :class:`Secret` objects owned by the
+caller and are never stored.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from helpdesk import errors
-from helpdesk.errors import HelpdeskError
-from helpdesk.tokens.pkcs11 import PIN_PAD
-from helpdesk_pin_unlock import guard, records
-from helpdesk_pin_unlock.errors import IdentityError, UnlockRefused
-from helpdesk_pin_unlock.identity import IdentityCheck, admin_override, check_national_id
-from helpdesk_pin_unlock.policy import PinPolicy, check_new_pin, policy_for
-from helpdesk_pin_unlock.receipt import ARCHIVE_KIND, FORM, TITLE, render_receipt
-from helpdesk_pin_unlock.settings import UnlockSettings, unlock_settings
-from helpdesk_pin_unlock.state import Holder, find_holder, main_certificate
+from helpdesk.extension import (
+    PIN_PAD,
+    HelpdeskError,
+    PinIncorrect,
+    PinLocked,
+    PinPolicyError,
+    TokenError,
+    TokenNotFound,
+    TokenRemovedError,
+    gettext,
+)
+from helpdesk_pin_unlock import records
+from helpdesk_pin_unlock.records import Holder, find_holder
+from helpdesk_pin_unlock.rules import (
+    IdentityCheck,
+    IdentityError,
+    PinPolicy,
+    UnlockRefused,
+    UnlockSettings,
+    admin_override,
+    check_national_id,
+    check_new_pin,
+    check_so_attempt,
+    confirmed,
+    pin_state_text,
+    policy_for,
+    unlock_settings,
+)
 
 if TYPE_CHECKING:
-    from helpdesk.extension import WorkflowContext
-    from helpdesk.printing import PrintJob
-    from helpdesk.secret import Secret
-    from helpdesk.store import Record
-    from helpdesk.tokens.model import TokenInfo
+    from pathlib import Path
+
+    from helpdesk.extension import Number, PrintJob, Record, Secret, TokenInfo, WorkflowContext
 
 TOKEN_TIMEOUT = 60.0
-
-
 PAD_TIMEOUT = 180.0  # seconds: people type slowly on a reader, several times
 
 
@@ -46,7 +61,7 @@ class Outcome:
     record: Record | None
     error: HelpdeskError | None = None
     token: TokenInfo | None = None
-    receipt: Path | None = None
+    receipt: Path | None = None  # the archived PDF
     print_job: PrintJob | None = None
     print_error: HelpdeskError | None = None
     record_error: HelpdeskError | None = None
@@ -56,17 +71,65 @@ class Outcome:
     def ok(self) -> bool:
         return self.outcome == "success"
 
+    def message(self) -> tuple[str, str]:
+        """(text, kind) for the operator, in the interface language; kind is ok, warning or error."""
+        _ = gettext
+        code = self.outcome
+        if code == "success" and self.action == "unlock":
+            head = _("The token is unlocked: the holder logged in with the new PIN.")
+            return f"{head} {self._receipt()}".strip(), "warning" if self.record_error or self.print_error else "ok"
+        if code == "success":
+            tail = self._receipt() if self.record_error else ""
+            return f"{_('The PIN was changed.')} {tail}".strip(), "warning" if tail else "ok"
+        if code == "token_removed":
+            return _("The token was pulled out during the operation, so the result is not confirmed: the PIN may "
+                     "be unchanged. Insert the token again; its real state will be read again (or press F5)."), "error"
+        if code == "so_pin_incorrect":
+            return f"{_('The SO PIN is wrong. Check the batch list before trying again.')} {self._states()}", "error"
+        if code == "pin_incorrect":
+            return f"{_('The old PIN is wrong.')} {self._states()}", "error"
+        if code == "pin_locked":
+            return _("The user PIN is locked: use PIN recovery (unlock) with the SO PIN."), "error"
+        if code == "pin_rejected":
+            return f"{_('The token refused the new PIN:')} {self._error()}", "error"
+        return f"{self._error()} {self._states()}".strip(), "error"
+
+    def _states(self) -> str:
+        if self.token is None:
+            return gettext("The token's state is unknown until it is inserted again.")
+        user, _sev = pin_state_text(self.token.flags.user_pin_state)
+        so, _sev = pin_state_text(self.token.flags.so_pin_state)
+        return gettext("Now: user PIN {user}; SO PIN {so}.").format(user=user, so=so)
+
+    def _error(self) -> str:
+        return self.error.localized() if self.error is not None else ""
+
+    def _receipt(self) -> str:
+        _ = gettext
+        if self.record_error is not None:
+            return _("The record could not be saved: {error}").format(error=self.record_error.localized())
+        if self.print_job is not None:
+            return _("The receipt was printed on {printer} ({copies} copies) and archived in {path}.").format(
+                printer=self.print_job.printer, copies=self.print_job.copies, path=self.receipt)
+        if self.receipt is not None:
+            error = self.print_error.localized() if self.print_error else ""
+            return _("The receipt was archived in {path} but not printed: {error}").format(path=self.receipt,
+                                                                                           error=error)
+        if self.print_error is not None:
+            return _("The receipt could not be made: {error}").format(error=self.print_error.localized())
+        return ""
+
 
 def classify(exc: HelpdeskError) -> str:
     """The record's outcome code for a failure the worker reported."""
     so = exc.params.get("who") == "SO PIN"
-    if isinstance(exc, errors.PinLocked):
+    if isinstance(exc, PinLocked):
         return "so_pin_locked" if so else "pin_locked"
-    if isinstance(exc, errors.PinIncorrect):
+    if isinstance(exc, PinIncorrect):
         return "so_pin_incorrect" if so else "pin_incorrect"
-    if isinstance(exc, errors.PinPolicyError):
+    if isinstance(exc, PinPolicyError):
         return "pin_rejected"
-    if isinstance(exc, errors.TokenRemoved | errors.TokenNotFound):
+    if isinstance(exc, TokenRemovedError | TokenNotFound):
         return "token_removed"
     return "token_error"
 
@@ -83,8 +146,8 @@ class PinService:
         try:
             return future.result(timeout or self.timeout)
         except concurrent.futures.TimeoutError:
-            raise errors.TokenError("The token did not answer within {seconds} s.",
-                                    seconds=int(timeout or self.timeout)) from None
+            raise TokenError("The token did not answer within {seconds} s.",
+                             seconds=int(timeout or self.timeout)) from None
 
     def read(self, serial: str) -> TokenInfo:
         token: TokenInfo = self._wait(self.ctx.worker.identify(serial))
@@ -93,7 +156,7 @@ class PinService:
     def _reread(self, serial: str) -> TokenInfo | None:
         try:
             return self.read(serial)
-        except (errors.TokenRemoved, errors.TokenNotFound):
+        except (TokenRemovedError, TokenNotFound):
             return None
 
     def holder(self, token: TokenInfo) -> Holder:
@@ -113,7 +176,7 @@ class PinService:
         except IdentityError as exc:
             if holder.subscriber is not None and holder.subscriber.national_id and typed_id.strip():
                 self._commit("unlock", "identity_mismatch", token, holder, IdentityCheck("national_id"),
-                             before=token, after=token, error=exc)
+                             after=token, error=exc)
             raise
 
     def override_identity(self, reason: str) -> IdentityCheck:
@@ -130,38 +193,38 @@ class PinService:
         before = self.read(token.serial)  # fresh flags: the guard must see the state now
         pad = before.flags.protected_authentication_path
         try:
-            guard.check_so_attempt(before, self.holds_so_pin(before), confirmation)
+            check_so_attempt(before, self.holds_so_pin(before), confirmation)
         except UnlockRefused as exc:
-            record = self._commit("unlock", "refused_final_try", before, holder, identity, before=before,
-                                  after=before, error=exc)
+            record = self._commit("unlock", "refused_final_try", before, holder, identity, after=before, error=exc)
             return Outcome("refused_final_try", record, exc, before)
         if not pad:
             if so_pin is None or new_pin is None or again is None:
-                raise errors.PinPolicyError("Type the SO PIN and the new PIN twice.")
+                raise PinPolicyError("Type the SO PIN and the new PIN twice.")
             check_new_pin(self.policy(before), new_pin, again)
         error: HelpdeskError | None = None
         try:
-            if pad:
-                # The SO PIN, the new PIN and the proving log-in are typed on the reader.
+            if pad:  # the SO PIN, the new PIN and the proving log-in are typed on the reader
                 self._wait(self.ctx.worker.unlock(before.serial, PIN_PAD, PIN_PAD), PAD_TIMEOUT)
             else:
                 assert so_pin is not None and new_pin is not None
                 self._wait(self.ctx.worker.unlock(before.serial, so_pin, new_pin))
         except HelpdeskError as exc:
             error = exc
-        code = classify(error) if error else "success"
-        after = self._reread(before.serial)
-        seq = self._next_receipt_seq() if error is None else None
-        outcome = Outcome(code, None, error, after)
+        outcome = Outcome(classify(error) if error else "success", None, error, self._reread(before.serial))
         try:
-            outcome.record = self._commit("unlock", code, before, holder, identity, before=before, after=after,
-                                          error=error, pad=pad, receipt_seq=seq,
-                                          confirmed=guard.confirmed(confirmation))
+            if error is None:
+                with self.ctx.next_number(records.RECEIPT_SERIES) as number:
+                    outcome.record = self._commit("unlock", "success", before, holder, identity, after=outcome.token,
+                                                  pad=pad, number=number, confirmed=confirmed(confirmation))
+            else:
+                outcome.record = self._commit("unlock", outcome.outcome, before, holder, identity,
+                                              after=outcome.token, error=error, pad=pad,
+                                              confirmed=confirmed(confirmation))
         except HelpdeskError as exc:
             outcome.record_error = exc  # the token is unlocked all the same: say so
             return outcome
         if error is None:
-            self._print(outcome)
+            self._print_receipt(outcome)
         return outcome
 
     # ---- PIN change ---------------------------------------------------------------
@@ -171,13 +234,13 @@ class PinService:
         before = self.read(token.serial)
         pad = before.flags.protected_authentication_path
         if before.flags.user_pin_locked:
-            raise errors.PinLocked("The user PIN of this token is locked: unlock it with the SO PIN instead.")
+            raise PinLocked("The user PIN of this token is locked: unlock it with the SO PIN instead.")
         if not pad:
             if old_pin is None or new_pin is None or again is None:
-                raise errors.PinPolicyError("Type the old PIN and the new PIN twice.")
+                raise PinPolicyError("Type the old PIN and the new PIN twice.")
             check_new_pin(self.policy(before), new_pin, again)
             if new_pin == old_pin:
-                raise errors.PinPolicyError("The new PIN must differ from the old one.")
+                raise PinPolicyError("The new PIN must differ from the old one.")
         error: HelpdeskError | None = None
         try:
             if pad:
@@ -187,12 +250,11 @@ class PinService:
                 self._wait(self.ctx.worker.change_pin(before.serial, old_pin, new_pin))
         except HelpdeskError as exc:
             error = exc
-        code = classify(error) if error else "success"
-        after = self._reread(before.serial)
-        outcome = Outcome(code, None, error, after, action="change")
+        outcome = Outcome(classify(error) if error else "success", None, error, self._reread(before.serial),
+                          action="change")
         try:
-            outcome.record = self._commit("change", code, before, holder, IdentityCheck("old_pin"), before=before,
-                                          after=after, error=error, pad=pad)
+            outcome.record = self._commit("change", outcome.outcome, before, holder, IdentityCheck("old_pin"),
+                                          after=outcome.token, error=error, pad=pad)
         except HelpdeskError as exc:
             outcome.record_error = exc
         return outcome
@@ -200,67 +262,37 @@ class PinService:
     # ---- back to the issuer (Mẫu 06) -------------------------------------------------
     def request_return(self, token: TokenInfo, holder: Holder, reason: str) -> Record:
         """Add the token to the unlock request list sent to the issuer."""
-        cert = main_certificate(token)
-        payload = {
-            "reason": reason,
-            "token": records.token_facts(token),
-            "holder": records.holder_facts(holder),
-            "certificate": records.cert_facts(cert),
-            "state": records.states(token),
-            "operator_name": self.ctx.operator.name,
-        }
-        return self.ctx.store.commit(records.REQUEST, records.subject_for(token, holder, cert), payload,
-                                     self.ctx.operator.id)
+        payload = {"reason": reason, **records.facts(token, holder), "state": records.states(token),
+                   "operator_name": self.ctx.operator.name}
+        return self.ctx.commit(records.REQUEST, records.subject_for(token, holder), payload)
 
-    # ---- helpers ------------------------------------------------------------------
+    # ---- the record and the receipt -------------------------------------------------
     def _commit(self, action: str, code: str, token: TokenInfo, holder: Holder, identity: IdentityCheck, *,
-                before: TokenInfo | None, after: TokenInfo | None, error: HelpdeskError | None = None,
-                pad: bool | None = None, receipt_seq: int | None = None, confirmed: bool = False) -> Record:
-        cert = main_certificate(token)
+                after: TokenInfo | None, error: HelpdeskError | None = None, pad: bool | None = None,
+                number: Number | None = None, confirmed: bool = False) -> Record:
         payload = {
             "action": action,
             "outcome": code,
             "identity": identity.to_payload(),
             "pin_pad": token.flags.protected_authentication_path if pad is None else pad,
-            "state_before": records.states(before),
+            "state_before": records.states(token),
             "state_after": records.states(after),
             "final_try_confirmed": confirmed,
-            "token": records.token_facts(token),
-            "holder": records.holder_facts(holder),
-            "certificate": records.cert_facts(cert),
+            **records.facts(token, holder),
             "error": str(error) if error else "",  # English text with params: never a PIN
-            "receipt_seq": receipt_seq,
+            "receipt_seq": number.seq if number else None,
             "operator_name": self.ctx.operator.name,
         }
-        return self.ctx.store.commit(records.ATTEMPT, records.subject_for(token, holder, cert), payload,
-                                     self.ctx.operator.id)
+        return self.ctx.commit(records.ATTEMPT, records.subject_for(token, holder), payload, number=number)
 
-    def _next_receipt_seq(self) -> int:
-        """Receipts are numbered from 1 each calendar year (local time)."""
-        year = datetime.now().astimezone().year
-        start = datetime(year, 1, 1).astimezone()
-        done = [r for r in self.ctx.store.records(records.ATTEMPT, since=start)
-                if r.payload.get("outcome") == "success" and r.payload.get("action") == "unlock"]
-        return len(done) + 1
-
-    def render_receipt(self, record: Record) -> bytes:
-        org = self.ctx.settings.organisation
-        if FORM in self.ctx.forms:
-            return self.ctx.forms.render(FORM, org, record)
-        return render_receipt(org, record)
-
-    def _print(self, outcome: Outcome) -> None:
-        """Archive, then print; a printer problem never loses the archived receipt."""
-        from helpdesk.printing import archive_and_print
-
+    def _print_receipt(self, outcome: Outcome) -> None:
+        """Render the registered form, then archive and print it; a printer problem never
+        loses the archived receipt (``Printed.error`` says why it did not print)."""
         assert outcome.record is not None
         try:
-            pdf = self.render_receipt(outcome.record)
-            outcome.receipt, outcome.print_job = archive_and_print(
-                self.ctx.settings, ARCHIVE_KIND, outcome.record.id, pdf, title=TITLE)
-        except errors.PrintError as exc:
-            archived = exc.params.get("archived")
-            outcome.receipt = Path(str(archived)) if archived else None
-            outcome.print_error = exc
+            pdf = self.ctx.forms.render(records.FORM, outcome.record)
+            printed = self.ctx.print(pdf, kind=records.ARCHIVE_KIND, key=outcome.record.id, title=records.TITLE)
         except HelpdeskError as exc:
             outcome.print_error = exc
+            return
+        outcome.receipt, outcome.print_job, outcome.print_error = printed.path, printed.job, printed.error

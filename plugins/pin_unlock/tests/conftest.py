@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from pin_unlock_kit import Desk, make_desk
 
-from helpdesk.config import load_settings
-from helpdesk.kiosk import Kiosk, open_kiosk
 from helpdesk.testing.ca import person_subject
+from helpdesk.testing.kit import Kiosk, load_settings, open_kiosk
 from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
 
 

@@ -9,15 +9,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from helpdesk_pin_unlock.plugin import WORKFLOWS
 from textual.app import App
 
-from helpdesk.extension import OperatorRef, WorkflowContext
-from helpdesk.kiosk import Kiosk
-from helpdesk.store import Subscriber
+from helpdesk.extension import (
+    OperatorRef,
+    Subscriber,
+    TokenInfo,
+    TokenInserted,
+    TokenRemoved,
+    WorkflowContext,
+)
 from helpdesk.testing.ca import person_subject
+from helpdesk.testing.fixtures_store import make_units
+from helpdesk.testing.kit import InjectedFault, Kiosk
 from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
-from helpdesk.tokens.model import TokenInfo
-from helpdesk.tokens.pkcs11 import InjectedFault
 
 HOLDER_ID = "092186001234"
 OPERATOR = OperatorRef("op-binh", "Trần Văn Bình", "operator")
@@ -58,14 +64,21 @@ def make_desk(kiosk: Kiosk, softhsm: Any, test_ca: Any, *, pin: str = "246810", 
         softhsm.add_identity(token, test_ca, subject=person_subject(name=name))
     store = kiosk.store
     if store.units.get("p-tanan") is None:
-        from helpdesk.testing.fixtures_store import make_units
-
         store.units.add_many(make_units(), "test")
     subscriber = store.subscribers.add({
         "id": subscriber_id, "full_name": name, "position": "Kế toán trưởng", "unit_id": "p-tanan",
         "national_id": national_id, "email": "tuyetnta@cantho.gov.vn", "token_serial": token.serial,
     }, "test")
     return Desk(kiosk, token, subscriber)
+
+
+def unlock_screen(ctx: WorkflowContext) -> Any:
+    """The unlock workflow's screen, opened as the kiosk's menu opens it."""
+    return next(w for w in WORKFLOWS if w.id == "pin_unlock").open(ctx)
+
+
+def change_screen(ctx: WorkflowContext) -> Any:
+    return next(w for w in WORKFLOWS if w.id == "pin_change").open(ctx)
 
 
 class HostApp(App[None]):
@@ -77,6 +90,23 @@ class HostApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.screen_factory())
+
+
+def pulled(app: App[Any], serial: str) -> None:
+    """What the kiosk app tells every open screen when the token leaves the reader."""
+    app.screen.post_message(TokenRemoved(serial))
+
+
+def inserted(app: App[Any], token: TokenInfo) -> None:
+    """What the kiosk app tells every open screen when a token was inserted and read."""
+    app.screen.post_message(TokenInserted(token))
+
+
+def status(app: App[Any]) -> str:
+    """The workflow's status line (#status)."""
+    from textual.widgets import Static
+
+    return str(app.screen.query_one("#status", Static).render())
 
 
 def texts(app: App[Any]) -> str:

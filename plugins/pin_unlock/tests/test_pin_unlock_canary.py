@@ -178,8 +178,7 @@ async def test_pin_canary_survives_a_crash_mid_unlock(kiosk: Any, softhsm: Any, 
     folder are searched for the PINs."""
     import threading
 
-    from helpdesk.app import make_app, no_monitor
-    from helpdesk.config import load_settings
+    from helpdesk.testing.kit import load_settings, make_app, no_monitor
 
     pins = {name: canary() for name in ("initial_pin", "so_pin", "probe")}
     desk = make_desk(kiosk, softhsm, test_ca, pin=pins["initial_pin"], so_pin=pins["so_pin"])

@@ -10,15 +10,14 @@ from typing import Any
 
 import pytest
 from helpdesk_pin_unlock import records
-from helpdesk_pin_unlock.screens.unlock import UnlockScreen
-from pin_unlock_kit import HOLDER_ID, PauseAtSoLogin
+from helpdesk_pin_unlock.screens import UnlockScreen
+from pin_unlock_kit import HOLDER_ID, PauseAtSoLogin, status
 
-from helpdesk.screens.home import HomeScreen
-from helpdesk.secret import Secret
+from helpdesk.extension import Secret
 from helpdesk.testing.ca import person_subject
 from helpdesk.testing.fixtures_e2e import log_in, wait_until
 from helpdesk.testing.fixtures_store import make_units
-from helpdesk.tokens.pcsc import ReaderMonitor
+from helpdesk.testing.kit import HomeScreen, ReaderMonitor
 
 pytestmark = pytest.mark.pcsc
 
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.pcsc
 
 
 def message(app: Any) -> str:
-    return str(app.screen.query_one("#message").render())
+    return status(app)
 
 
 async def test_unlock_in_the_real_kiosk(kiosk_app: Any, make_operator: Any, kiosk_store: Any, softhsm: Any,

@@ -11,14 +11,12 @@ from __future__ import annotations
 import pytest
 from pin_unlock_kit import Desk
 
-from helpdesk import errors
-from helpdesk.secret import Secret
-from helpdesk.tokens.pkcs11 import PIN_PAD
+from helpdesk.extension import PIN_PAD, Secret, TokenError
 
 
 def test_pin_pad_unlock_on_a_token_without_a_pad_is_a_clear_error(desk: Desk) -> None:
     worker = desk.kiosk.worker
-    with pytest.raises(errors.TokenError) as caught:
+    with pytest.raises(TokenError) as caught:
         worker.unlock(desk.token.serial, PIN_PAD, PIN_PAD).result(10)
     assert "PIN pad" in str(caught.value)
     assert "bàn phím PIN" in caught.value.localized()
@@ -27,6 +25,6 @@ def test_pin_pad_unlock_on_a_token_without_a_pad_is_a_clear_error(desk: Desk) ->
 
 def test_pin_pad_change_on_a_token_without_a_pad_is_a_clear_error(desk: Desk) -> None:
     worker = desk.kiosk.worker
-    with pytest.raises(errors.TokenError):
+    with pytest.raises(TokenError):
         worker.change_pin(desk.token.serial, PIN_PAD, PIN_PAD).result(10)
     worker.verify_pin(desk.token.serial, Secret("246810")).result(10)

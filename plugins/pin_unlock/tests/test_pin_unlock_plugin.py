@@ -6,16 +6,14 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
-from helpdesk_pin_unlock import live, records
-from helpdesk_pin_unlock.identity import IdentityCheck
-from helpdesk_pin_unlock.plugin import LOCALE
-from helpdesk_pin_unlock.receipt import FORM
+from helpdesk_pin_unlock import plugin, records
+from helpdesk_pin_unlock.records import FORM
+from helpdesk_pin_unlock.rules import IdentityCheck
 from helpdesk_pin_unlock.service import PinService
 from pin_unlock_kit import Desk
 
-from helpdesk import i18n, plugins
-from helpdesk.secret import Secret
-from helpdesk.store import InvalidData
+from helpdesk.extension import InvalidData, Secret, gettext
+from helpdesk.testing.kit import collect_catalogs, collect_workflows
 from helpdesk.testing.pdftools import pdf_text
 
 
@@ -25,7 +23,7 @@ def test_entry_point_names_the_plugin_module() -> None:
 
 
 def test_hook_register_workflows(pin_plugin: str) -> None:
-    outcome = plugins.collect_workflows()
+    outcome = collect_workflows()
     assert outcome.ok
     by_id = {w.id: w for w in outcome.value}
     assert set(by_id) == {"pin_unlock", "pin_change"}
@@ -50,32 +48,22 @@ def test_hook_register_forms(kiosk: Any) -> None:
 
 
 def test_hook_register_catalogs(pin_plugin: str) -> None:
-    assert LOCALE in plugins.collect_catalogs().value
-    assert i18n.gettext("PIN recovery – unlock token") == "Khôi phục mật khẩu – mở khóa thiết bị"
+    assert plugin.spec.locale in collect_catalogs().value
+    assert gettext("PIN recovery – unlock token") == "Khôi phục mật khẩu – mở khóa thiết bị"
 
 
-class Listener:
-    def __init__(self) -> None:
-        self.back: list[str] = []
-        self.gone: list[str] = []
+def test_plugin_module_is_a_spec_and_stays_light() -> None:
+    """The hook module is data (a PluginSpec) and imports no screen, form or spreadsheet code."""
+    import subprocess
+    import sys
 
-    def token_came_back(self, token: Any) -> None:
-        self.back.append(token.serial)
-
-    def token_went_away(self, serial: str) -> None:
-        self.gone.append(serial)
-
-
-def test_hook_token_inserted_and_token_removed(pin_plugin: str, desk: Desk) -> None:
-    listener = Listener()
-    live.listen(listener)
-    try:
-        assert plugins.notify_token_removed(desk.token.serial).ok
-        assert plugins.notify_token_inserted(desk.info()).ok
-    finally:
-        live.forget(listener)
-    assert listener.gone == [desk.token.serial] and listener.back == [desk.token.serial]
-    assert plugins.notify_token_removed("x").ok  # forgotten: nobody is told
+    code = ("import sys, helpdesk_pin_unlock.plugin as p; "
+            "print(sorted(n for n in vars(p) if n.startswith('helpdesk_'))); "
+            "print([m for m in ('textual', 'reportlab', 'openpyxl', 'helpdesk_pin_unlock.screens') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == str(["helpdesk_register_catalogs", "helpdesk_register_commands", "helpdesk_register_forms",
+                          "helpdesk_register_record_types", "helpdesk_register_workflows"])
+    assert out[1] == "[]"
 
 
 @pytest.mark.cups

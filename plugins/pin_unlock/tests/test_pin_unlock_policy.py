@@ -7,24 +7,30 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from helpdesk_pin_unlock import guard
-from helpdesk_pin_unlock.errors import SoPinUnavailable, UnlockRefused
-from helpdesk_pin_unlock.plugin import LOCALE
-from helpdesk_pin_unlock.policy import PinPolicy, check_new_pin, is_simple_sequence, policy_for
-from helpdesk_pin_unlock.settings import UnlockSettings, unlock_settings
+from helpdesk_pin_unlock import rules
+from helpdesk_pin_unlock.plugin import spec
+from helpdesk_pin_unlock.rules import (
+    USER_STATES,
+    PinPolicy,
+    SoPinUnavailable,
+    UnlockRefused,
+    UnlockSettings,
+    check_new_pin,
+    is_simple_sequence,
+    policy_for,
+    unlock_settings,
+)
 
-from helpdesk import i18n
-from helpdesk.config import load_settings
-from helpdesk.errors import ConfigError, PinPolicyError
-from helpdesk.secret import Secret
-from helpdesk.tokens.model import TokenFlags, TokenInfo
+from helpdesk.extension import ConfigError, PinPolicyError, Secret, TokenFlags, TokenInfo
+from helpdesk.testing.kit import add_catalog_dir, catalog, load_settings
 
 PACKAGE = Path(__file__).parents[1] / "helpdesk_pin_unlock"
 
 
 @pytest.fixture(autouse=True)
-def catalog() -> None:
-    i18n.add_catalog_dir(LOCALE)
+def plugin_catalog() -> None:
+    assert spec.locale is not None
+    add_catalog_dir(spec.locale)
 
 
 def token(low: int = 4, high: int = 255, **flags: bool) -> TokenInfo:
@@ -73,31 +79,31 @@ def test_simple_sequence_detection() -> None:
 
 
 def test_guard_routes_by_the_flags_the_token_reports() -> None:
-    assert guard.unlock_route(token(), held=True) == "so_pin"
-    assert guard.unlock_route(token(so_pin_count_low=True), held=True) == "so_pin"
-    assert guard.unlock_route(token(so_pin_final_try=True), held=True) == "so_pin_final_try"
-    assert guard.unlock_route(token(so_pin_locked=True), held=True) == "so_pin_locked"
-    assert guard.unlock_route(token(), held=False) == "so_pin_not_held"
-    assert guard.unlock_route(token(so_pin_locked=True), held=False) == "so_pin_locked"
+    assert rules.unlock_route(token(), held=True) == "so_pin"
+    assert rules.unlock_route(token(so_pin_count_low=True), held=True) == "so_pin"
+    assert rules.unlock_route(token(so_pin_final_try=True), held=True) == "so_pin_final_try"
+    assert rules.unlock_route(token(so_pin_locked=True), held=True) == "so_pin_locked"
+    assert rules.unlock_route(token(), held=False) == "so_pin_not_held"
+    assert rules.unlock_route(token(so_pin_locked=True), held=False) == "so_pin_locked"
 
 
 def test_guard_refuses_final_try_without_the_typed_confirmation() -> None:
     final = token(so_pin_final_try=True)
     for typed in ("", "xac", "XAC NHAN NGAY", "ok"):
         with pytest.raises(UnlockRefused) as caught:
-            guard.check_so_attempt(final, held=True, confirmation=typed)
+            rules.check_so_attempt(final, held=True, confirmation=typed)
         assert "chỉ còn một lần thử" in caught.value.localized()
     for typed in ("XAC NHAN", "xác nhận", "  Xác   Nhận "):
-        guard.check_so_attempt(final, held=True, confirmation=typed)
-    guard.check_so_attempt(token(), held=True)  # no confirmation needed otherwise
+        rules.check_so_attempt(final, held=True, confirmation=typed)
+    rules.check_so_attempt(token(), held=True)  # no confirmation needed otherwise
 
 
 def test_guard_sends_locked_or_foreign_so_pins_to_the_issuer() -> None:
     with pytest.raises(SoPinUnavailable) as locked:
-        guard.check_so_attempt(token(so_pin_locked=True), held=True, confirmation="XAC NHAN")
+        rules.check_so_attempt(token(so_pin_locked=True), held=True, confirmation="XAC NHAN")
     assert "Mẫu 06" in locked.value.localized() and "đã bị khóa" in locked.value.localized()
     with pytest.raises(SoPinUnavailable) as foreign:
-        guard.check_so_attempt(token(), held=False)
+        rules.check_so_attempt(token(), held=False)
     assert "không giữ mã quản trị" in foreign.value.localized()
 
 
@@ -133,15 +139,13 @@ def _msgids() -> set[str]:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and any(
                     getattr(t, "id", "") in ("title", "TITLE_MSGID") for t in node.targets):
                 found.add(node.value.value)
-    from helpdesk_pin_unlock.state import _USER_STATES
-
-    found |= {text for text, _sev in _USER_STATES.values()}
+    found |= {text for text, _sev in USER_STATES.values()}
     return {m for m in found if m}
 
 
 def test_every_message_has_a_vietnamese_translation() -> None:
-    catalog = i18n.catalog("vi")
+    vietnamese = catalog("vi")
     msgids = _msgids()
     assert len(msgids) > 100
-    missing = sorted(m for m in msgids if m not in catalog)
+    missing = sorted(m for m in msgids if m not in vietnamese)
     assert not missing, missing

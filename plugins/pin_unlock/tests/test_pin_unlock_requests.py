@@ -12,16 +12,14 @@ from typing import Any
 
 import openpyxl
 import pkcs11.exceptions as p11e
-from helpdesk_pin_unlock.identity import IdentityCheck
 from helpdesk_pin_unlock.requests import open_requests, request_list_pdf, request_list_xlsx
+from helpdesk_pin_unlock.rules import IdentityCheck, unlock_settings
 from helpdesk_pin_unlock.service import PinService
-from helpdesk_pin_unlock.settings import unlock_settings
 from pin_unlock_kit import Desk, make_desk
 
-from helpdesk.config import load_settings
-from helpdesk.secret import Secret
+from helpdesk.extension import Secret
+from helpdesk.testing.kit import InjectedFault, load_settings
 from helpdesk.testing.pdftools import pdf_fonts, pdf_text
-from helpdesk.tokens.pkcs11 import InjectedFault
 
 CONTACT = """
 [pin_unlock.contact]

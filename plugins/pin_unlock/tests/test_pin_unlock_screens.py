@@ -8,19 +8,29 @@ from typing import Any, ClassVar
 
 import pkcs11.exceptions as p11e
 from helpdesk_pin_unlock import records
-from helpdesk_pin_unlock.plugin import change_screen, unlock_screen
-from helpdesk_pin_unlock.screens.change import ChangePinScreen
-from helpdesk_pin_unlock.screens.unlock import UnlockScreen
-from pin_unlock_kit import ADMIN, HOLDER_ID, Desk, HostApp, PauseAtSoLogin, texts
+from helpdesk_pin_unlock.change import ChangePinScreen
+from helpdesk_pin_unlock.screens import UnlockScreen
+from pin_unlock_kit import (
+    ADMIN,
+    HOLDER_ID,
+    Desk,
+    HostApp,
+    PauseAtSoLogin,
+    change_screen,
+    inserted,
+    pulled,
+    status,
+    texts,
+    unlock_screen,
+)
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
-from helpdesk import hookimpl, plugins
-from helpdesk.extension import Workflow
-from helpdesk.secret import Secret
+from helpdesk import hookimpl
+from helpdesk.extension import Problem, Secret, Workflow
+from helpdesk.testing.kit import InjectedFault, load_settings
 from helpdesk.testing.pdftools import pdf_text
-from helpdesk.tokens.pkcs11 import InjectedFault
 
 SIZE = (110, 46)
 
@@ -48,7 +58,7 @@ async def enter(pilot: Pilot[Any], *texts_: str) -> None:
 
 
 def message(app: Any) -> str:
-    return str(app.screen.query_one("#message", Static).render())
+    return status(app)
 
 
 def focused_id(app: Any) -> str | None:
@@ -164,7 +174,8 @@ async def test_fault_injection_so_pin_locked_offers_request_list_and_renewal(des
         await enter(pilot, HOLDER_ID)
         assert screen.current_step == "blocked"
         assert "Chỉ nơi cấp mới khôi phục được" in message(app)
-        assert "F8" not in str(screen.query_one("#keys", Static).render())  # no renewal plugin
+        assert "F8" not in texts(app)  # no renewal plugin
+        assert not screen.check_action("renewal", ()) and screen.check_action("request_list", ())
         await type_in(pilot, "", "f7")
         assert "Mẫu 06" in message(app) and screen.current_step == "result"
     requests = desk.kiosk.store.records(records.REQUEST)
@@ -176,15 +187,14 @@ async def test_fault_injection_so_pin_locked_offers_request_list_and_renewal(des
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await enter(pilot, HOLDER_ID)
-        assert "F8: thu hồi và cấp lại (Gia hạn, cấp lại)" in str(app.screen.query_one("#keys", Static).render())
+        assert "F8: thu hồi và cấp lại (Gia hạn, cấp lại)" in texts(app)
+        assert app.screen.check_action("renewal", ())
         await type_in(pilot, "", "f8")
         assert app.screen.name == "renewal" and len(RenewalPlugin.opened) == 1
 
 
 async def test_so_pin_not_held_at_this_desk(desk: Desk, settings_text: Any) -> None:
     from dataclasses import replace
-
-    from helpdesk.config import load_settings
 
     settings_text('[pin_unlock]\nso_pin_held = ["SafeNet*"]\n')
     ctx = replace(desk.context(), settings=load_settings())
@@ -276,7 +286,7 @@ async def test_token_pulled_mid_unlock_then_reinserted_is_reported_honestly(desk
         assert "không rút thiết bị ra" in message(app).lower()
         softhsm.remove(desk.token)
         worker.note_card_removed("Virtual PCD 00 00")
-        plugins.notify_token_removed(desk.token.serial)
+        pulled(app, desk.token.serial)
         pause.go.set()
         await settle(pilot)
         text = message(app)
@@ -284,7 +294,7 @@ async def test_token_pulled_mid_unlock_then_reinserted_is_reported_honestly(desk
 
         worker.inject_fault(desk.token.serial, None).result(5)
         softhsm.insert(desk.token)
-        plugins.notify_token_inserted(worker.identify(desk.token.serial).result(10))
+        inserted(app, worker.identify(desk.token.serial).result(10))
         await settle(pilot)
         assert "Mã PIN người dùng: bình thường" in texts(app)
         assert "Lần thực hiện bị gián đoạn chưa hoàn tất" in message(app)
@@ -343,8 +353,6 @@ async def test_fault_injection_pin_pad_final_try_needs_the_confirmation_too(desk
 async def test_broken_settings_are_shown_and_nothing_is_tried(desk: Desk, settings_text: Any) -> None:
     from dataclasses import replace
 
-    from helpdesk.config import load_settings
-
     settings_text("[pin_unlock]\npin_min_length = 30\npin_max_length = 8\n")
     ctx = replace(desk.context(), settings=load_settings())
     app = HostApp(lambda: unlock_screen(ctx))
@@ -352,3 +360,27 @@ async def test_broken_settings_are_shown_and_nothing_is_tried(desk: Desk, settin
         await settle(pilot)
         assert "pin_min_length lớn hơn pin_max_length" in message(app)
         assert app.screen.current_step == "wait"
+
+
+class RefuseRequests:
+    """Another plugin's validate hook: a request list entry needs a holder with a unit."""
+
+    @hookimpl
+    def helpdesk_validate_record(self, record: Any) -> list[Problem]:
+        if record.type == records.REQUEST:
+            return [Problem("Requests are sent by the unit itself this quarter", field="reason")]
+        return []
+
+
+async def test_fault_injection_a_validate_hook_refusing_the_request_is_shown_on_screen(desk: Desk,
+                                                                                      register_plugin: Any) -> None:
+    desk.kiosk.worker.inject_fault(desk.token.serial, InjectedFault(flags={"so_pin_locked": True})).result(5)
+    register_plugin(RefuseRequests(), "unit_requests")
+    app = HostApp(lambda: unlock_screen(desk.context()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await enter(pilot, HOLDER_ID)
+        await type_in(pilot, "", "f7")
+        assert "Requests are sent by the unit itself this quarter" in message(app)
+        assert app.screen.current_step == "blocked"  # nothing saved: still on the blocked step
+    assert desk.kiosk.store.records(records.REQUEST) == []

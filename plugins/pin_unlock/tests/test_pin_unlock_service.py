@@ -13,18 +13,26 @@ from typing import Any
 import pkcs11.exceptions as p11e
 import pytest
 from helpdesk_pin_unlock import records
-from helpdesk_pin_unlock.errors import IdentityError, SoPinUnavailable
-from helpdesk_pin_unlock.identity import IdentityCheck
 from helpdesk_pin_unlock.plugin import WORKFLOWS
 from helpdesk_pin_unlock.requests import open_requests
+from helpdesk_pin_unlock.rules import IdentityCheck, IdentityError, SoPinUnavailable
 from helpdesk_pin_unlock.service import PinService
 from pin_unlock_kit import ADMIN, HOLDER_ID, Desk, PauseAtSoLogin, make_desk
 
-from helpdesk import errors
-from helpdesk.extension import Workflow
-from helpdesk.secret import Secret
+from helpdesk import hookimpl
+from helpdesk.extension import (
+    PinIncorrect,
+    PinLocked,
+    PinPolicyError,
+    PrintError,
+    Problem,
+    RecordRefused,
+    Secret,
+    TokenRemovedError,
+    Workflow,
+)
+from helpdesk.testing.kit import InjectedFault
 from helpdesk.testing.pdftools import pdf_page_count, pdf_text
-from helpdesk.tokens.pkcs11 import InjectedFault
 
 BY_ID = IdentityCheck("national_id")
 
@@ -42,7 +50,7 @@ def attempts(desk: Desk) -> list[Any]:
 def verifies(desk: Desk, pin: str) -> bool:
     try:
         desk.kiosk.worker.verify_pin(desk.token.serial, Secret(pin)).result(10)
-    except errors.PinIncorrect:
+    except PinIncorrect:
         return False
     return True
 
@@ -68,7 +76,7 @@ def test_wrong_user_pins_then_unlock_with_so_pin_then_new_pin_logs_in(desk: Desk
     assert p["receipt_seq"] == 1 and p["holder"]["unit"] == "UBND phường Tân An"
     # No printer configured: the receipt is archived all the same, and the operator is told.
     assert outcome.receipt is not None and outcome.receipt.is_file()
-    assert isinstance(outcome.print_error, errors.PrintError)
+    assert isinstance(outcome.print_error, PrintError)
     text = " ".join(pdf_text(outcome.receipt).split())
     assert pdf_page_count(outcome.receipt) == 1
     assert "PHIẾU XÁC NHẬN KHÔI PHỤC MẬT KHẨU THIẾT BỊ LƯU KHÓA" in text
@@ -89,7 +97,7 @@ def test_receipts_are_numbered_per_year(desk: Desk) -> None:
 def test_wrong_so_pin_is_recorded_and_the_state_after_is_read_from_the_token(desk: Desk) -> None:
     service, token, holder = service_for(desk)
     outcome = service.unlock(token, holder, BY_ID, Secret("99999999"), Secret("582039"), Secret("582039"))
-    assert outcome.outcome == "so_pin_incorrect" and isinstance(outcome.error, errors.PinIncorrect)
+    assert outcome.outcome == "so_pin_incorrect" and isinstance(outcome.error, PinIncorrect)
     now = desk.info().flags
     assert outcome.record.payload["state_after"] == {"user_pin_state": now.user_pin_state,
                                                      "so_pin_state": now.so_pin_state}
@@ -103,7 +111,7 @@ def test_wrong_so_pin_is_recorded_and_the_state_after_is_read_from_the_token(des
 def test_policy_is_checked_before_the_token_is_touched(desk: Desk) -> None:
     service, token, holder = service_for(desk)
     for new, again in (("582039", "582093"), ("111111", "111111"), ("1234", "1234")):
-        with pytest.raises(errors.PinPolicyError):
+        with pytest.raises(PinPolicyError):
             service.unlock(token, holder, BY_ID, Secret("99999999"), Secret(new), Secret(again))
     assert attempts(desk) == []
     assert not desk.info().flags.so_pin_count_low  # no SO try spent
@@ -114,9 +122,9 @@ def test_change_pin_with_the_old_pin(desk: Desk) -> None:
     wrong = service.change(token, holder, Secret("000000"), Secret("582039"), Secret("582039"))
     assert wrong.outcome == "pin_incorrect"
     assert wrong.record.payload["state_after"]["user_pin_state"] == "count_low"
-    with pytest.raises(errors.PinPolicyError):
+    with pytest.raises(PinPolicyError):
         service.change(token, holder, Secret("246810"), Secret("246810"), Secret("246810"))
-    with pytest.raises(errors.PinPolicyError):
+    with pytest.raises(PinPolicyError):
         service.change(token, holder, Secret("246810"), Secret("777777"), Secret("777777"))
 
     done = service.change(token, holder, Secret("246810"), Secret("582039"), Secret("582039"))
@@ -200,11 +208,11 @@ def test_fault_injection_locked_user_pin_is_unlocked_with_the_so_pin(desk: Desk)
     worker.inject_fault(desk.token.serial, LockedUntilInitPin()).result(5)
     service, token, holder = service_for(desk)
     assert token.flags.user_pin_state == "locked"
-    with pytest.raises(errors.PinLocked):
+    with pytest.raises(PinLocked):
         worker.verify_pin(desk.token.serial, Secret("246810")).result(10)
     unlock, change = WORKFLOWS
     assert isinstance(unlock, Workflow) and unlock.offered_for(token) and not change.offered_for(token)
-    with pytest.raises(errors.PinLocked):
+    with pytest.raises(PinLocked):
         service.change(token, holder, Secret("246810"), Secret("582039"), Secret("582039"))
 
     outcome = service.unlock(token, holder, BY_ID, Secret("13579135"), Secret("582039"), Secret("582039"))
@@ -254,7 +262,7 @@ def test_fault_injection_so_pin_locks_at_this_attempt(desk: Desk) -> None:
     worker.inject_fault(desk.token.serial, InjectedFault(so_login_error=p11e.PinLocked)).result(5)
     service, token, holder = service_for(desk)
     outcome = service.unlock(token, holder, BY_ID, Secret("13579135"), Secret("582039"), Secret("582039"))
-    assert outcome.outcome == "so_pin_locked" and isinstance(outcome.error, errors.PinLocked)
+    assert outcome.outcome == "so_pin_locked" and isinstance(outcome.error, PinLocked)
     assert verifies(desk, "246810")
 
 
@@ -273,7 +281,7 @@ def test_token_pulled_between_so_login_and_init_pin_at_the_worker(desk: Desk, so
     softhsm.remove(desk.token)
     worker.note_card_removed("Virtual PCD 00 00")  # what the PC/SC tracker reports
     pulled.set()
-    with pytest.raises(errors.TokenRemoved) as caught:
+    with pytest.raises(TokenRemovedError) as caught:
         future.result(10)
     assert "rút ra" in caught.value.localized()
 
@@ -301,7 +309,7 @@ def test_token_pulled_during_an_unlock_is_recorded_with_an_unknown_state(desk: D
     runner.join(20)
 
     outcome = result[0]
-    assert outcome.outcome == "token_removed" and isinstance(outcome.error, errors.TokenRemoved)
+    assert outcome.outcome == "token_removed" and isinstance(outcome.error, TokenRemovedError)
     assert outcome.token is None and outcome.receipt is None
     assert outcome.record.payload["state_after"] is None  # unknown, not guessed
     desk.kiosk.worker.inject_fault(desk.token.serial, None).result(5)
@@ -309,3 +317,35 @@ def test_token_pulled_during_an_unlock_is_recorded_with_an_unknown_state(desk: D
     again = service.read(desk.token.serial)
     assert again.flags.user_pin_state == "ok"
     assert verifies(desk, "246810") and not verifies(desk, "582039")
+
+
+class RefuseAttempts:
+    """Another plugin's validate hook: no attempt records today (until told otherwise)."""
+
+    def __init__(self) -> None:
+        self.refuse = True
+
+    @hookimpl
+    def helpdesk_validate_record(self, record: Any) -> list[Problem]:
+        if record.type == records.ATTEMPT and self.refuse:
+            return [Problem("Attempts are closed today", field="outcome")]
+        return []
+
+
+def test_hook_validate_record_refusal_is_reported_and_no_receipt_number_is_lost(desk: Desk,
+                                                                               register_plugin: Any) -> None:
+    closed = RefuseAttempts()
+    register_plugin(closed, "closed")
+    service, token, holder = service_for(desk)
+    refused = service.unlock(token, holder, BY_ID, Secret("13579135"), Secret("582039"), Secret("582039"))
+    # The token is unlocked all the same (the worker's job was done): said honestly.
+    assert refused.outcome == "success" and isinstance(refused.record_error, RecordRefused)
+    text, kind = refused.message()
+    assert "Attempts are closed today" in text and kind == "warning"
+    assert refused.record is None and refused.receipt is None and attempts(desk) == []
+    assert verifies(desk, "582039")
+
+    closed.refuse = False
+    done = service.unlock(token, holder, BY_ID, Secret("13579135"), Secret("730194"), Secret("730194"))
+    assert done.ok and done.record.payload["receipt_seq"] == 1  # the refused save used no number
+    assert "Số: 1/PXN-SNV" in pdf_text(done.receipt)

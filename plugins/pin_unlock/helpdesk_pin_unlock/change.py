@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Input, Static
 
-from helpdesk.errors import PinPolicyError
-from helpdesk.i18n import gettext as _
-from helpdesk_pin_unlock.policy import check_new_pin
-from helpdesk_pin_unlock.screens.base import PinInput, PinScreen
-from helpdesk_pin_unlock.screens.outcome import outcome_text
+from helpdesk.extension import PinInput, gettext
+from helpdesk_pin_unlock.screens import PinScreen
 
 if TYPE_CHECKING:
-    from helpdesk.extension import WorkflowContext
-    from helpdesk.secret import Secret
+    from textual.app import ComposeResult
+
+    from helpdesk.extension import Secret, WorkflowContext
     from helpdesk_pin_unlock.service import Outcome
+
+_ = gettext
 
 
 class ChangePinScreen(PinScreen):
@@ -50,13 +49,10 @@ class ChangePinScreen(PinScreen):
                                "(twice) on the reader's keypad."))
             yield Static(_("Working on the token… do not pull it out."), id="working")
             yield Static("", id="result")
-        yield from self.footer()
+        yield from self.bottom()
 
-    def keys_text(self) -> str:
-        parts = [_("Esc: close"), _("F5: read the token again")]
-        if self.current_step == "pad":
-            parts.append(_("F9: start on the PIN pad"))
-        return " · ".join(parts)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.current_step == "pad" if action == "start_pad" else True
 
     def token_ready(self) -> None:
         assert self.token is not None
@@ -64,14 +60,14 @@ class ChangePinScreen(PinScreen):
             return
         if self.token.flags.user_pin_locked:
             self.step("result")
-            self.say(_("The user PIN is locked: use PIN recovery (unlock) with the SO PIN."), "error")
+            self.status(_("The user PIN is locked: use PIN recovery (unlock) with the SO PIN."), "error")
         elif self.token.flags.protected_authentication_path:
             self.step("pad")
         elif self.current_step in ("wait", "result"):
             self.clear_inputs("old-pin", "new-pin", "new-pin-again")
             self.step("old", "old-pin")
             if self.token.flags.user_pin_state in ("count_low", "final_try"):
-                self.say(_("Careful: the user PIN was entered wrongly before; few tries are left."), "warning")
+                self.status(_("Careful: the user PIN was entered wrongly before; few tries are left."), "warning")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -79,64 +75,45 @@ class ChangePinScreen(PinScreen):
             return
         if event.input.id == "old-pin":
             if not event.input.value:
-                self.say(_("Type the current PIN."), "error")
+                self.status(_("Type the current PIN."), "error")
                 return
             self.old_pin = self.take("old-pin")
-            self.show_new_pin()
+            if self.ask_new_pin():
+                self.status("")
         elif event.input.id == "new-pin":
             self.query_one("#new-pin-again", Input).focus()
         elif event.input.id == "new-pin-again":
-            self.submit_new_pin()
-
-    def show_new_pin(self) -> None:
-        if self.ask_new_pin():
-            self.say("")
-
-    def submit_new_pin(self) -> None:
-        assert self.token is not None
-        new_pin, again = self.take("new-pin"), self.take("new-pin-again")
-        try:
-            check_new_pin(self.service.policy(self.token), new_pin, again)
-            if self.old_pin is not None and new_pin == self.old_pin:
-                raise PinPolicyError("The new PIN must differ from the old one.")
-        except PinPolicyError as exc:
-            new_pin.wipe()
-            again.wipe()
-            self.say(exc.localized(), "error")
-            self.query_one("#new-pin", Input).focus()
-            return
-        self.start(self.old_pin, new_pin, again)
+            pins = self.take_new_pin(old=self.old_pin)
+            if pins is not None:
+                self.start(self.old_pin, *pins)
 
     def action_start_pad(self) -> None:
         if self.current_step == "pad" and not self.busy:
-            self.say(_("Type the PINs on the reader's keypad now."), "warning")
+            self.status(_("Type the PINs on the reader's keypad now."), "warning")
             self.start(None, None, None)
 
     def start(self, old_pin: Secret | None, new_pin: Secret | None, again: Secret | None) -> None:
         assert self.token is not None
         self.busy = True
         self.step("working")
-        self.run_job("change", self.service.change, self.token, self.holder, old_pin, new_pin, again)
+        self.run_job(self.service.change, self.token, self.holder, old_pin, new_pin, again,
+                     done=self.changed, failed=self.change_failed, group="change")
 
-    def done_change(self, outcome: Outcome) -> None:
+    def changed(self, outcome: Outcome) -> None:
         self.busy = False
         self.wipe()
         self.old_pin = None
-        if outcome.token is not None:
-            self.token = outcome.token
-            self.show_token()
-        text, severity = outcome_text(outcome)
+        self.show_token(outcome.token)
+        text, kind = outcome.message()
         self.finished = outcome.ok
+        self.step("result")
         if outcome.outcome in ("pin_incorrect", "pin_rejected") and outcome.token is not None:
-            self.step("result")
-            self.token_ready()
-        else:
-            self.step("result")
-        self.say(text, severity)
+            self.token_ready()  # back to the first step
+        self.status(text, kind)
 
-    def failed(self, name: str, error: BaseException) -> None:
-        if name == "change":
-            self.wipe()
-            self.old_pin = None
-            self.step("result")
-        super().failed(name, error)
+    def change_failed(self, error: BaseException) -> None:
+        self.busy = False
+        self.wipe()
+        self.old_pin = None
+        self.step("result")
+        self.show_error(error)

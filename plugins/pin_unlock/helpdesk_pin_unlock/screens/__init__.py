@@ -1,1 +1,0 @@
-"""Textual screens of the plugin (imported only when a workflow is opened)."""
