@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "find_workflow": "helpdesk.workflow.lookup", "registered_workflows": "helpdesk.workflow.lookup",
     # settings and text
     "Settings": "helpdesk.config", "Organisation": "helpdesk.config", "ModuleEntry": "helpdesk.config",
+    "load_settings": "helpdesk.config",  # settings alone (a command that needs no store or token)
     "gettext": "helpdesk.i18n", "get_language": "helpdesk.i18n", "nfc": "helpdesk.forms.fonts",
     # records and tables
     "Record": "helpdesk.store", "Subject": "helpdesk.store", "Subscriber": "helpdesk.store",
@@ -110,6 +111,7 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.config import Organisation as Organisation
     from helpdesk.config import Settings as Settings
     from helpdesk.errors import ConfigError as ConfigError
+    from helpdesk.config import load_settings as load_settings
     from helpdesk.errors import HelpdeskError as HelpdeskError
     from helpdesk.errors import PinIncorrect as PinIncorrect
     from helpdesk.errors import PinLocked as PinLocked
