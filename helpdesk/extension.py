@@ -110,8 +110,8 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.config import ModuleEntry as ModuleEntry
     from helpdesk.config import Organisation as Organisation
     from helpdesk.config import Settings as Settings
-    from helpdesk.errors import ConfigError as ConfigError
     from helpdesk.config import load_settings as load_settings
+    from helpdesk.errors import ConfigError as ConfigError
     from helpdesk.errors import HelpdeskError as HelpdeskError
     from helpdesk.errors import PinIncorrect as PinIncorrect
     from helpdesk.errors import PinLocked as PinLocked
