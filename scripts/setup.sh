@@ -35,7 +35,7 @@ fi
 # Reinstall only when a pyproject.toml or the pinned set (constraints.txt) changed, or a
 # plugin folder appeared. Every version comes from constraints.txt.
 shopt -s nullglob
-plugin_projects=(plugins/*/pyproject.toml)
+plugin_projects=(plugins/*/pyproject.toml examples/*/pyproject.toml)  # built-ins and the example third-party plugin
 stamp=.venv/.helpdesk-installed
 want=$(cat pyproject.toml "${plugin_projects[@]}" constraints.txt | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
@@ -44,7 +44,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     args+=(-e "$(dirname "$project")")
   done
   echo "setup: installing Python packages"
-  .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt "${args[@]}"
+  # --build-constraint: the sdists built here (pycups, pyscard, our packages) get the
+  # pinned setuptools/wheel too.
+  .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt --build-constraint constraints.txt "${args[@]}"
   echo "$want" > "$stamp"
 fi
 
