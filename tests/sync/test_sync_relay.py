@@ -1,0 +1,123 @@
+"""The kiosk's background relay: delivers, wakes on a saved record, backs off while the
+registry is away, marks records sent only after the ack, keeps its state across restarts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Engine, func, select
+
+from helpdesk.registry.schema import records
+from helpdesk.registry.testing import RegistryServer
+from helpdesk.sync.backoff import Backoff
+from helpdesk.sync.relay import Relay
+from helpdesk.sync.settings import SyncSettings
+from helpdesk.sync.state import load_state
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def stored(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(records)).scalar_one())
+
+
+def make_relay(kiosk, url: str, interval: float = 60.0) -> Relay:  # type: ignore[no-untyped-def]
+    return Relay(kiosk.store, kiosk.identity, SyncSettings(url, interval=interval, batch_size=20),
+                 kiosk.home / "sync" / "state.json", backoff=Backoff(base=0.05, cap=0.4))
+
+
+def test_relay_delivers_in_background_and_wakes_on_a_saved_record(
+    registry_server: RegistryServer, registry_engine: Engine, make_kiosk  # type: ignore[no-untyped-def]
+) -> None:
+    kiosk = make_kiosk("kiosk-01", registry_engine)
+    kiosk.commit(50)
+    relay = make_relay(kiosk, registry_server.url).start()
+    try:
+        wait_until(lambda: kiosk.store.outbox.count() == 0)
+        assert stored(registry_engine) == 50
+        kiosk.commit(3)  # the interval is a minute: the save itself wakes the relay
+        wait_until(lambda: stored(registry_engine) == 53, timeout=10)
+        wait_until(lambda: kiosk.store.outbox.count() == 0, timeout=10)
+    finally:
+        relay.stop()
+    state = load_state(kiosk.home / "sync" / "state.json")
+    assert state.last_success is not None
+    assert state.last_error is None
+    assert state.pending == 0
+    assert state.registry_head == kiosk.store.audit.head()[0]
+
+
+def test_relay_backs_off_while_the_registry_is_away_then_delivers(
+    registry_server: RegistryServer, registry_engine: Engine, make_kiosk  # type: ignore[no-untyped-def]
+) -> None:
+    kiosk = make_kiosk("kiosk-01", registry_engine)
+    registry_server.stop()
+    kiosk.commit(30)
+    relay = make_relay(kiosk, registry_server.url).start()
+    try:
+        wait_until(lambda: relay.backoff.failures >= 3)
+        state = load_state(kiosk.home / "sync" / "state.json")
+        assert state.last_error is not None
+        assert state.last_error["message"] == "Cannot reach the registry at {url}: {error}"
+        assert (state.error_text() or "").startswith("Không kết nối được máy chủ http://127.0.0.1:")
+        assert state.pending == 30
+        assert kiosk.store.outbox.count() == 30  # nothing marked sent without an ack
+        registry_server.start()
+        wait_until(lambda: kiosk.store.outbox.count() == 0, timeout=30)
+        wait_until(lambda: relay.backoff.failures == 0)
+    finally:
+        relay.stop()
+    assert stored(registry_engine) == 30
+    assert load_state(kiosk.home / "sync" / "state.json").last_error is None
+
+
+def test_relay_survives_a_restart_of_the_kiosk(
+    registry_server: RegistryServer, registry_engine: Engine, make_kiosk  # type: ignore[no-untyped-def]
+) -> None:
+    kiosk = make_kiosk("kiosk-01", registry_engine)
+    kiosk.commit(40)
+    first = make_relay(kiosk, registry_server.url)
+    assert first.cycle() > 0  # one push of everything, then the kiosk stops
+    first.stop()
+    kiosk.commit(10)
+    kiosk.reopen()  # a new process would see the same outbox
+    assert kiosk.store.outbox.count() == 10
+    second = make_relay(kiosk, registry_server.url)
+    assert second.state.last_success is not None  # remembered from before the restart
+    second.cycle()
+    second.stop()
+    assert kiosk.store.outbox.count() == 0
+    assert stored(registry_engine) == 50
+
+
+def test_an_unenrolled_kiosk_keeps_its_records_and_says_why(
+    registry_server: RegistryServer, registry_engine: Engine, make_kiosk  # type: ignore[no-untyped-def]
+) -> None:
+    kiosk = make_kiosk("kiosk-new")
+    kiosk.commit(2)
+    relay = make_relay(kiosk, registry_server.url)
+    delay = relay.cycle()
+    relay.stop()
+    assert delay > 0
+    assert "kiosk-new" in (relay.state.error_text() or "")
+    assert kiosk.store.outbox.count() == 2
+
+
+def test_backoff_doubles_up_to_its_cap_with_jitter() -> None:
+    low = Backoff(base=1.0, cap=30.0, rng=lambda: 0.0)
+    high = Backoff(base=1.0, cap=30.0, rng=lambda: 0.999999)
+    assert [round(low.next(), 2) for _ in range(7)] == [0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0]
+    assert [round(high.next(), 1) for _ in range(7)] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    real = Backoff(base=1.0, cap=30.0)
+    waits = {round(Backoff(base=1.0, cap=30.0).next(), 6) for _ in range(20)}
+    assert len(waits) > 10  # kiosks coming back together do not retry in step
+    real.next()
+    real.reset()
+    assert real.failures == 0
