@@ -1,10 +1,11 @@
 """Token handover (bàn giao): roster import, the handover workflow, the handover record.
 
-Modules: ``columns`` (roster header matching), ``roster`` (parse, validate, import),
-``checks`` (is this the right token for this holder?), ``record`` (payload, validator,
-per-year numbering, commit), ``form`` (the Decree-30 PDF), ``service`` (render,
-archive, print, reprint), ``export`` (.xlsx), ``cli``, ``screens/`` (Textual) and
-``plugin`` (the hook implementations the entry point names).
+The handover, top to bottom: ``plugin`` (what the plugin registers: a ``PluginSpec``),
+``screens/handover`` (the workflow screen), ``checks`` (is this the right token for this
+holder?), ``record`` (payload, validator, numbered commit, the paper printed), ``form``
+(the Decree-30 PDF). Around it: ``columns``/``roster``/``xlsx`` (roster import),
+``history`` and ``export`` (look-up, reprint, .xlsx), ``cli``, ``screens/roster`` and
+``screens/history``. Everything from the core comes through ``helpdesk.extension``.
 """
 
 __version__ = "0.1.0"

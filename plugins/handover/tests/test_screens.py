@@ -320,6 +320,9 @@ async def test_history_search_void_and_export(desk: Desk, issue: Callable[..., I
         await wait_until(pilot, lambda: history.entries and history.entries[0].voided_by is not None)
         await pilot.press("f7")
         await wait_until(pilot, lambda: ".xlsx" in history.status_text)
+        await pilot.press("f6")  # reprint from history: the same archived paper
+        await wait_until(pilot, lambda: "Đã gửi in lại" in history.status_text, timeout=90)
+        assert str(screen.printed.path) in history.status_text
     [record] = desk.kiosk.store.records(type="handover")
     void = desk.kiosk.store.get(desk.kiosk.store.voided_by(record.id) or "")
     assert void is not None and void.payload["reason"] == "Giao nham nguoi"
