@@ -21,6 +21,7 @@ from helpdesk.messages import ActivityLoaded, RecordSaved, TokensChanged
 from helpdesk.screens.base import KioskScreen
 from helpdesk.widgets.activity import ActivityTable
 from helpdesk.widgets.footer import LocalizedFooter
+from helpdesk.widgets.sync_line import SyncLine
 from helpdesk.widgets.token_panel import TokenPanel
 from helpdesk.widgets.workflow_menu import WorkflowMenu
 
@@ -45,7 +46,7 @@ class HomeScreen(KioskScreen):
             yield TokenPanel(app.now, id="tokens")
             with Vertical(id="menu-column"):
                 yield WorkflowMenu(self.workflows, self.keys, id="workflows")
-                yield Static(id="sync-state", classes="hint")
+                yield SyncLine(id="sync-state", classes="hint")
         yield ActivityTable(id="activity")
         yield Static(id="status-line", classes="hint")
         yield LocalizedFooter()
@@ -64,7 +65,7 @@ class HomeScreen(KioskScreen):
         self.query_one("#tokens").border_title = _("Tokens in the readers")
         self.query_one("#workflows").border_title = _("Workflows")
         self.query_one("#activity").border_title = _("Today's activity")
-        self.query_one("#sync-state", Static).update(_("Sync: not set up yet"))
+        self.query_one(SyncLine).reload()
         today = app.now().astimezone()
         self.query_one("#status-line", Static).update(
             _("Kiosk {kiosk} · {date}").format(kiosk=app.settings.kiosk_id, date=f"{today:%d/%m/%Y}"))
