@@ -39,10 +39,10 @@ MAU_05 = ("STT", "Tên chứng thư chữ ký số", "Số định danh cá nhâ
           "Số hiệu thiết bị lưu khóa bí mật", "Lý do thu hồi")
 #: type -> (form name, columns, relative PDF widths)
 FORMS: dict[str, tuple[str, tuple[str, ...], tuple[float, ...]]] = {
-    "new": ("Mẫu 01", MAU_01, (6, 16, 11, 14, 17, 16, 9, 11, 12, 12, 6)),
-    "reissue": ("Mẫu 01", MAU_01, (6, 16, 11, 14, 17, 16, 9, 11, 12, 12, 6)),
-    "renew": ("Mẫu 04", MAU_04, (6, 22, 20, 24, 16, 16, 13)),
-    "revoke": ("Mẫu 05", MAU_05, (6, 17, 15, 9, 9, 19, 18, 15, 15)),
+    "new": ("Mẫu 01", MAU_01, (9, 16, 12, 15, 17, 16, 10, 11, 12, 12, 7)),
+    "reissue": ("Mẫu 01", MAU_01, (9, 16, 12, 15, 17, 16, 10, 11, 12, 12, 7)),
+    "renew": ("Mẫu 04", MAU_04, (9, 22, 16, 26, 14, 18, 16)),
+    "revoke": ("Mẫu 05", MAU_05, (9, 17, 15, 9, 9, 19, 17, 15, 15)),
 }
 ROW_FIELDS = ("id", "name", "date_of_birth", "national_id", "email", "unit_id", "unit", "position", "phone",
               "cert_serial", "token_serial", "reason", "new_info")

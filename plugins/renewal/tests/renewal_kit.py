@@ -15,7 +15,8 @@ from helpdesk.extension import OperatorRef, WorkflowContext
 from helpdesk.testing.kit import Kiosk, cli, load_settings, open_kiosk
 from helpdesk.testing.softhsm import SOFTHSM_LIBRARY
 
-__all__ = ["OPERATOR", "ctx", "form", "kiosk", "pkcs11_env", "renewal_plugin", "run", "run_json"]
+__all__ = ["OPERATOR", "ctx", "desk", "form", "handover_plugin", "kiosk", "pkcs11_env", "renewal_plugin", "run",
+           "run_json"]
 
 OPERATOR = OperatorRef("op-binh", "Trần Văn Bình", "operator")
 
@@ -54,6 +55,25 @@ def kiosk(renewal_plugin: str, token_worker: Any) -> Iterator[Kiosk]:
 @pytest.fixture
 def ctx(kiosk: Kiosk) -> WorkflowContext:
     return kiosk.context(OPERATOR, None)
+
+
+@pytest.fixture
+def handover_plugin(register_plugin: Callable[..., str]) -> str:
+    """The real handover plugin too (its ``handover`` record type and forms)."""
+    import helpdesk_handover.plugin
+
+    return register_plugin(helpdesk_handover.plugin, "handover")
+
+
+@pytest.fixture
+def desk(handover_plugin: str, renewal_plugin: str, token_worker: Any) -> Iterator[WorkflowContext]:
+    """A context with both plugins: renewal and handover."""
+    opened = open_kiosk(load_settings(), worker=token_worker)
+    assert not opened.plugin_failures, opened.plugin_failures
+    try:
+        yield opened.context(OPERATOR, None)
+    finally:
+        opened.close()
 
 
 def run(*args: str, input: str | None = None) -> Result:
