@@ -384,3 +384,22 @@ async def test_fault_injection_a_validate_hook_refusing_the_request_is_shown_on_
         assert "Requests are sent by the unit itself this quarter" in message(app)
         assert app.screen.current_step == "blocked"  # nothing saved: still on the blocked step
     assert desk.kiosk.store.records(records.REQUEST) == []
+
+
+async def test_another_token_inserted_does_not_take_over_the_workflow(desk: Desk, softhsm: Any) -> None:
+    """The door's ``self.token`` follows the reader; an unlock stays with the token whose
+    holder was identified, whatever else is inserted meanwhile."""
+    other = softhsm.create_token(label="Thiết bị khác")
+    app = HostApp(lambda: unlock_screen(desk.context()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await enter(pilot, HOLDER_ID)
+        assert app.screen.current_step == "so"
+        inserted(app, desk.kiosk.worker.identify(other.serial).result(10))
+        await settle(pilot)
+        assert app.screen.token.serial == desk.token.serial and app.screen.current_step == "so"
+        assert other.serial not in texts(app)
+        await enter(pilot, "13579135", "582039", "582039")
+        assert "Đã mở khóa thiết bị" in message(app)
+    assert attempts(desk)[-1].subject.token_serial == desk.token.serial
+    assert verifies(desk, "582039")
