@@ -164,8 +164,9 @@ def parse_po(text: str) -> dict[str, str]:
 
 
 def gettext(message: str) -> str:
-    """Translate an English msgid into the current language (NFC)."""
-    if _language == "en":
+    """Translate an English msgid into the current language (NFC). The empty string
+    stays empty (stdlib gettext would return the catalog's header for it)."""
+    if _language == "en" or not message:
         return message
     return unicodedata.normalize("NFC", translations(_language).gettext(message))
 

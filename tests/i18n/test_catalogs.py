@@ -132,3 +132,8 @@ def test_translations_come_out_nfc_and_the_core_wins(fresh: Path, tmp_path: Path
 def test_parse_po_reads_with_babel() -> None:
     text = PO_HEADER + 'msgid "A"\nmsgstr ""\n"Dòng "\n"hai"\n\n#, fuzzy\nmsgid "B"\nmsgstr "b"\n\nmsgid "C"\nmsgstr ""\n'
     assert i18n.parse_po(text) == {"A": "Dòng hai"}
+
+
+def test_the_empty_string_stays_empty() -> None:
+    assert i18n.gettext("Error") == "Lỗi"
+    assert i18n.gettext("") == ""  # not the catalog header, as stdlib gettext would give
