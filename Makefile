@@ -13,8 +13,9 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check .
 
-# Every plugin package (plugins/<name>/helpdesk_<name>/) is type-checked with the core.
-PLUGIN_PACKAGES = $(patsubst %/__init__.py,%,$(wildcard plugins/*/helpdesk_*/__init__.py))
+# Every plugin package (plugins/<name>/helpdesk_<name>/, and the example third-party
+# plugins under examples/) is type-checked with the core.
+PLUGIN_PACKAGES = $(patsubst %/__init__.py,%,$(wildcard plugins/*/helpdesk_*/__init__.py examples/*/helpdesk_*/__init__.py))
 
 typecheck: setup
 	$(BIN)/mypy helpdesk $(PLUGIN_PACKAGES)

@@ -1,8 +1,9 @@
 """The border between the core and the plugins, checked over the source (``ast``).
 
-- A plugin package (``plugins/*/helpdesk_*/``) imports from the core only
-  ``helpdesk.extension`` and ``from helpdesk import hookimpl``.
-- Everything else under ``plugins/`` (tests, conftest) may also import
+- A plugin package (``plugins/*/helpdesk_*/``, and the example third-party plugins
+  ``examples/*/helpdesk_*/``) imports from the core only ``helpdesk.extension`` and
+  ``from helpdesk import hookimpl``.
+- Everything else in a plugin's folder (tests, conftest) may also import
   ``helpdesk.testing`` and ``helpdesk.testing.*``.
 - The core (``helpdesk/``) never imports a plugin package (``helpdesk_*``), and never
   the door itself: ``helpdesk.extension`` sits on top of the core.
@@ -21,7 +22,7 @@ import pytest
 from import_graph import Import, imports, module_name, python_files
 
 ROOT = Path(__file__).resolve().parents[1]
-PLUGINS = ROOT / "plugins"
+PLUGIN_ROOTS = (ROOT / "plugins", ROOT / "examples")
 CORE = ROOT / "helpdesk"
 
 #: What ``from helpdesk import …`` may bring into a plugin.
@@ -52,11 +53,21 @@ def _plugin_may_import(imp: Import, *, test_code: bool) -> bool:
     module = imp.module
     if not _is_core(module):
         return True
-    if module == "helpdesk":
-        return imp.name in FROM_HELPDESK
+    if module == "helpdesk":  # `import helpdesk` (for helpdesk.hookimpl) or `from helpdesk import hookimpl`
+        return imp.name is None or imp.name in FROM_HELPDESK
     if module == DOOR:
         return True
     return test_code and (module == TESTING or module.startswith(TESTING + "."))
+
+
+def file_crossings(path: Path, root: Path, *, test_code: bool) -> list[Crossing]:
+    """Imports of core internals in one plugin file (``root``: where its modules are named from)."""
+    found = []
+    for imp in imports(path, module_name(path, root), type_checking=True):
+        if not _plugin_may_import(imp, test_code=test_code):
+            shown = f"{imp.module}.{imp.name}" if imp.module == "helpdesk" else imp.module
+            found.append(Crossing(path.relative_to(root.parent.parent), imp.line, shown))
+    return found
 
 
 def plugin_crossings(plugin_dir: Path) -> list[Crossing]:
@@ -65,11 +76,7 @@ def plugin_crossings(plugin_dir: Path) -> list[Crossing]:
     for path in python_files(plugin_dir):
         relative = path.relative_to(plugin_dir)
         in_package = relative.parts[0].startswith("helpdesk_") and len(relative.parts) > 1
-        name = module_name(path, plugin_dir)
-        for imp in imports(path, name, type_checking=True):
-            if not _plugin_may_import(imp, test_code=not in_package):
-                shown = f"{imp.module}.{imp.name}" if imp.module == "helpdesk" else imp.module
-                found.append(Crossing(path.relative_to(plugin_dir.parent.parent), imp.line, shown))
+        found += file_crossings(path, plugin_dir, test_code=not in_package)
     return found
 
 
@@ -92,10 +99,12 @@ def _report(crossings: list[Crossing]) -> str:
 
 
 def _plugin_params() -> list[object]:
-    folders = sorted(p for p in PLUGINS.iterdir() if p.is_dir() and any(p.glob("helpdesk_*/__init__.py")))
+    folders = sorted(p for root in PLUGIN_ROOTS if root.is_dir() for p in root.iterdir()
+                     if p.is_dir() and any(p.glob("helpdesk_*/__init__.py")))
     return [
-        pytest.param(folder, id=folder.name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_CROSSINGS[folder.name]))
-        if folder.name in KNOWN_CROSSINGS else pytest.param(folder, id=folder.name)
+        pytest.param(folder, id=f"{folder.parent.name}/{folder.name}",
+                     marks=pytest.mark.xfail(strict=True, reason=KNOWN_CROSSINGS[folder.name]))
+        if folder.name in KNOWN_CROSSINGS else pytest.param(folder, id=f"{folder.parent.name}/{folder.name}")
         for folder in folders
     ]
 
@@ -108,6 +117,13 @@ def test_plugin_imports_only_the_door(plugin_dir: Path) -> None:
         f"(tests: also helpdesk.testing):\n{_report(crossings)}")
 
 
+def test_the_plugin_written_from_the_docs_imports_only_the_door() -> None:
+    """``tests/door/*plugin*.py``: plugins kept under tests/, checked as plugin code."""
+    crossings = [c for path in sorted((ROOT / "tests" / "door").glob("*plugin*.py"))
+                 for c in file_crossings(path, path.parent, test_code=False)]
+    assert not crossings, f"a door plugin imports core internals:\n{_report(crossings)}"
+
+
 def test_core_imports_no_plugin_and_not_the_door() -> None:
     crossings = core_crossings(CORE)
     assert not crossings, f"the core imports a plugin package or helpdesk.extension:\n{_report(crossings)}"
@@ -115,7 +131,7 @@ def test_core_imports_no_plugin_and_not_the_door() -> None:
 
 def test_every_plugin_folder_is_checked() -> None:
     checked = {p.values[0].name for p in _plugin_params()}  # type: ignore[attr-defined]
-    assert {"handover", "pin_unlock"} <= checked
+    assert {"handover", "pin_unlock", "inventory"} <= checked
     assert set(KNOWN_CROSSINGS) <= checked  # no stale entry for a plugin that is gone
 
 
@@ -127,7 +143,7 @@ def _write(path: Path, text: str) -> None:
 
 def test_a_deliberate_bad_import_in_a_plugin_fails_the_check(tmp_path: Path) -> None:
     plugin = tmp_path / "plugins" / "bad"
-    _write(plugin / "helpdesk_bad" / "__init__.py", "from helpdesk import hookimpl\n")
+    _write(plugin / "helpdesk_bad" / "__init__.py", "import helpdesk\nfrom helpdesk import hookimpl\n")
     _write(plugin / "helpdesk_bad" / "good.py", "from helpdesk.extension import Workflow, _\n")
     _write(plugin / "helpdesk_bad" / "store.py", "from helpdesk.store import Store\n")
     _write(plugin / "helpdesk_bad" / "lazy.py",
