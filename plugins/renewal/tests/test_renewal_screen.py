@@ -1,0 +1,70 @@
+"""The renewal workflow screen (Textual Pilot) and the report section."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import helpdesk_renewal.plugin
+from helpdesk_renewal import requests
+from helpdesk_renewal.screen import RenewalScreen
+from renewal_kit import form
+from renewal_records import hand_over
+from textual.app import App
+from textual.widgets import DataTable
+
+from helpdesk.extension import Period, ReportSection, WorkflowContext
+
+
+class HostApp(App[None]):
+    """A bare app that opens one workflow screen, as the kiosk's menu would."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        super().__init__()
+        self.factory = factory
+
+    def on_mount(self) -> None:
+        self.push_screen(self.factory())
+
+
+async def test_screen_lists_due_certificates_and_requests(desk: WorkflowContext) -> None:
+    soon = (date.today() + timedelta(days=12)).isoformat() + "T00:00:00Z"
+    hand_over(desk, 1, name="Nguyễn Thị Ánh Tuyết", national_id="092186001234", unit="UBND phường Tân An",
+              token="TK-1", cert_serial="A1", not_after=soon)
+    requests.add(desk, [requests.build(desk, "renew", "person", form(cert_serial="A1"), "expiring")])
+    app = HostApp(lambda: RenewalScreen(desk))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RenewalScreen)
+        due_table = screen.query_one("#due", DataTable)
+        assert due_table.row_count == 1 and due_table.get_row_at(0)[1] == "Nguyễn Thị Ánh Tuyết"
+        assert due_table.get_row_at(0)[4] == "12"
+        req_table = screen.query_one("#requests", DataTable)
+        assert req_table.row_count == 1 and req_table.get_row_at(0)[1] == "gia hạn"
+        assert req_table.get_row_at(0)[4] == "nháp"
+        assert "1" in screen.status_text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, RenewalScreen)
+
+
+def test_hook_register_reports_counts_requests_per_type_and_outcome(ctx: WorkflowContext) -> None:
+    sections: list[ReportSection] = []
+    helpdesk_renewal.plugin.helpdesk_register_reports(register=sections.append)  # type: ignore[attr-defined]
+    [section] = sections
+    rows = requests.add(ctx, [
+        requests.build(ctx, "renew", "person", form("A Ánh", "092186000001", cert_serial="01"), "expiring"),
+        requests.build(ctx, "renew", "person", form("B Bình", "092186000002", cert_serial="02"), "expiring"),
+        requests.build(ctx, "revoke", "person", form("C Cường", "092186000003", cert_serial="03"), "lost"),
+    ])
+    requests.set_status(ctx, rows[0]["id"], "submitted")
+    requests.set_status(ctx, rows[0]["id"], "rejected")
+    found = {r.metric: r.value for r in section.compute(ctx, Period(date.today().year), None)}
+    assert found["renewal.renew"] == 2 and found["renewal.renew.rejected"] == 1 and found["renewal.renew.draft"] == 1
+    assert found["renewal.revoke"] == 1 and found["renewal.new"] == 0
+    assert {r.metric: r.value for r in section.compute(ctx, Period(2001), None)}["renewal.renew"] == 0
+    assert {r.metric: r.value for r in section.compute(ctx, Period(date.today().year), "Sở khác")}["renewal.renew"] == 0
