@@ -6,6 +6,7 @@ import dataclasses
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from handover_kit import OPERATOR, sample_draft
@@ -33,9 +34,10 @@ def ctx(handover_plugin: str, settings: Settings, token_worker: TokenWorker) -> 
         kiosk.close()
 
 
-def one(ctx: WorkflowContext, **kwargs: object) -> Record:
-    return commit_handovers(ctx, [sample_draft(ctx.store, **kwargs)],
-                            Giver.from_settings(ctx.settings, OPERATOR.id, OPERATOR.name))[0]
+def one(ctx: WorkflowContext, **kwargs: Any) -> Record:
+    record: Record = commit_handovers(ctx, [sample_draft(ctx.store, **kwargs)],
+                                      Giver.from_settings(ctx.settings, OPERATOR.id, OPERATOR.name))[0]
+    return record
 
 
 def render(ctx: WorkflowContext, records: Record | list[Record]) -> bytes:
