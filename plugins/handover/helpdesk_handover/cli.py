@@ -38,7 +38,7 @@ def import_(file: Path, skip_invalid: bool, mapping: tuple[str, ...], check_only
 
     fields = parse_mapping(mapping)
     refused = False
-    with command_context(operator, read_only=check_only) as ctx:
+    with command_context(operator) as ctx:  # writable even for --check: a first import creates the store
         if check_only:
             report = read_roster(file, fields, ctx.store)
         else:
