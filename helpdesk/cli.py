@@ -32,7 +32,8 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         from helpdesk.commands.lazy import load_command
 
-        found = super().get_command(ctx, cmd_name) or _registered_commands(ctx).get(cmd_name)
+        found = (super().get_command(ctx, cmd_name) or _core_commands(ctx).get(cmd_name)
+                 or _registered_commands(ctx).get(cmd_name))
         if found is None:
             _explain_missing_plugins(ctx)  # "no such command" may be a plugin that could not load
             return None
@@ -49,7 +50,23 @@ class LazyGroup(click.Group):
 
 
 _COMMANDS = "helpdesk.commands"
+_CORE_COMMANDS = "helpdesk.core_commands"
 _LOAD_ERROR = "helpdesk.commands_error"
+
+
+def _core_commands(ctx: click.Context) -> dict[str, click.Command]:
+    """The essential plugins' commands, from a manager holding only them.
+
+    They are registered first, so they win every name clash: running one of them
+    needs no other plugin loaded (``helpdesk token list`` does not import plugins).
+    """
+    root = ctx.find_root()
+    cached = root.meta.get(_CORE_COMMANDS)
+    if cached is None:
+        from helpdesk import plugins
+
+        cached = root.meta[_CORE_COMMANDS] = plugins.collect_commands(plugins.build_plugin_manager(entry_points=False))
+    return cached  # type: ignore[no-any-return]
 
 
 def _registered_commands(ctx: click.Context) -> dict[str, click.Command]:
@@ -70,7 +87,7 @@ def _registered_commands(ctx: click.Context) -> dict[str, click.Command]:
             cached = plugins.collect_commands()
         except HelpdeskError as exc:
             root.meta[_LOAD_ERROR] = exc
-            cached = plugins.collect_commands(plugins.build_plugin_manager(entry_points=False))
+            cached = _core_commands(ctx)
         root.meta[_COMMANDS] = cached
     return cached  # type: ignore[no-any-return]
 

@@ -64,12 +64,21 @@ def test_version_and_a_core_command_import_only_what_they_use(helpdesk_home: Pat
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "['helpdesk', 'helpdesk.cli']"
 
-    probe = probe.replace("['--version']", "['config', 'show']")
+    # A core command: the core wins every name clash, so no other plugin is even loaded.
+    probe = probe.replace("['--version']", "['config', 'show']").replace(
+        "m.startswith('helpdesk')", "m.startswith('helpdesk') or m in ('textual', 'reportlab')")
     result = helpdesk(home=helpdesk_home, code=probe)
     loaded = result.stdout.splitlines()[-1]
     assert "'helpdesk.commands.config'" in loaded
-    for unused in ("helpdesk.commands.token", "helpdesk.commands.report", "helpdesk.registry.cli", "helpdesk.app"):
-        assert f"'{unused}'" not in loaded
+    for unused in ("helpdesk.commands.token", "helpdesk.commands.report", "helpdesk.registry.cli", "helpdesk.app",
+                   "helpdesk_", "textual", "reportlab"):
+        assert f"'{unused}" not in loaded
+
+
+def test_a_plugin_command_still_loads_the_plugins(helpdesk_home: Path) -> None:
+    result = helpdesk("roster", "--help", home=helpdesk_home)
+    assert result.returncode == 0, result.stderr
+    assert "import" in result.stdout
 
 
 def test_broken_settings_keep_the_core_commands_with_one_error_line(helpdesk_home: Path) -> None:
