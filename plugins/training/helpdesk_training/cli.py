@@ -220,6 +220,7 @@ def sheet(code: str, kind: str, pdf_path: Path, xlsx_path: Path | None, session:
 
     with command_context(operator) as ctx:
         issued = issue_sheet(ctx, code, "blank" if kind == "blank" else "attendance", session)
+        ctx.archive(issued.pdf, kind=issued.archive_kind, key=issued.record.id)
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     pdf_path.write_bytes(issued.pdf)
     if xlsx_path is not None:

@@ -168,7 +168,10 @@ def write_xlsx(record: Record, path: Path) -> Path:
 class IssuedSheet:
     record: Record
     pdf: bytes
-    archived: Path
+
+    @property
+    def archive_kind(self) -> str:
+        return f"training-{self.record.payload['kind']}"
 
     @property
     def number(self) -> str:
@@ -180,7 +183,8 @@ class IssuedSheet:
 
 
 def issue_sheet(ctx: WorkflowContext, code: str, kind: Kind, session: str | None = None) -> IssuedSheet:
-    """Number the sheet, commit its record, render and archive the PDF (blocking)."""
+    """Number the sheet, commit its record, render the PDF (blocking). Archive it with
+    ``ctx.archive`` (or print it with ``ctx.print``, which archives first)."""
     if kind not in KINDS:
         raise TrainingError("Unknown sheet kind {kind}: use blank or attendance", kind=kind)
     book = TrainingBook(ctx)
@@ -194,6 +198,4 @@ def issue_sheet(ctx: WorkflowContext, code: str, kind: Kind, session: str | None
     with ctx.next_number(SERIES, day.year) as n:
         number = ctx.number_text(n)
         record = ctx.commit(RECORD_TYPE, None, _payload(cls, kind, session, lines, number, day), number=n)
-    pdf = ctx.forms.render(FORM, record)
-    archived = ctx.archive(pdf, kind=f"training-{kind}", key=record.id)
-    return IssuedSheet(record, pdf, archived)
+    return IssuedSheet(record, ctx.forms.render(FORM, record))

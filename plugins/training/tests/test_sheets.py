@@ -42,7 +42,7 @@ def test_attendance_list_pdf_and_xlsx_list_exactly_who_came(ctx: WorkflowContext
     for name, time in times.items():
         assert time in text, name
     assert "Học viên tự do" in text
-    assert issued.archived.read_bytes() == issued.pdf
+    assert ctx.archive(issued.pdf, kind=issued.archive_kind, key=issued.record.id).read_bytes() == issued.pdf
     # the seal hashes the stored record
     [record] = ctx.store.records(type="training.sheet")
     assert FormSeal.for_record(record.id, record.to_dict()).display_hash in text

@@ -141,3 +141,19 @@ def issue(softhsm: SoftHSMStore, test_ca: TestCA) -> Callable[..., Issued]:
         return Issued(token, name, national_id)
 
     return make
+
+
+def setup_context(settings: Settings, store: Any, worker: TokenWorker) -> WorkflowContext:
+    """A context on the kiosk's own store, to set up classes before the app starts."""
+    from helpdesk.testing.kit import FormRegistry
+
+    return WorkflowContext(token=None, settings=settings, store=store, worker=worker, operator=TRAINER,
+                           form_registry=FormRegistry())
+
+
+KEY_NAMES = {".": "full_stop", "-": "minus", "_": "underscore", "/": "slash", " ": "space"}
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    """Key by key, as the trainer types."""
+    await pilot.press(*(c if c.isalnum() else KEY_NAMES[c] for c in text))

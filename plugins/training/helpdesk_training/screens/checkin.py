@@ -10,6 +10,7 @@ Every store and token call runs in a thread job; the UI never waits.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -20,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from helpdesk.extension import (
     PinInput,
+    Printed,
     Secret,
     TokenInfo,
     WorkflowContext,
@@ -34,6 +36,7 @@ from helpdesk_training.checkin import (
     PinProofRefused,
 )
 from helpdesk_training.model import Attendance, TrainingBook, TrainingClass
+from helpdesk_training.sheets import IssuedSheet, issue_sheet, write_xlsx
 
 PIN_STATE_TEXT = {
     "ok": "PIN state: normal",
@@ -50,6 +53,7 @@ class CheckInScreen(WorkflowScreen):
         Binding("f6", "focus_search", "Search by name", priority=True),
         Binding("f7", "without_proof", "Check in without PIN proof", priority=True),
         Binding("f8", "confirm_final_try", "Confirm the final PIN try", priority=True),
+        Binding("f9", "attendance_list", "Print the attendance list", priority=True),
         Binding("escape", "close", "Back", priority=True),
     ]
     DEFAULT_CSS = """
@@ -61,6 +65,8 @@ class CheckInScreen(WorkflowScreen):
     CheckInScreen #pin.shown { display: block; }
     CheckInScreen #present { height: auto; max-height: 16; }
     """
+
+    PRINT_WAIT = 60.0  # seconds the status line follows the print job
 
     def __init__(self, context: WorkflowContext) -> None:
         super().__init__(context)
@@ -74,6 +80,7 @@ class CheckInScreen(WorkflowScreen):
         self.present: list[Attendance] = []
         self._busy = False
         self._queue: list[TokenInfo] = []
+        self.sheet: tuple[IssuedSheet, Printed, Path] | None = None  # the last attendance list
 
     # ---- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -232,7 +239,7 @@ class CheckInScreen(WorkflowScreen):
         pin = self.query_one("#pin", PinInput)
         pin.value = ""
         pin.add_class("shown")
-        pin.focus()
+        self.call_after_refresh(pin.focus)  # focusable once shown
         if state == "final_try":
             self.status(_("One PIN try left for {name}: press F8 to allow it, or F7 to check in without PIN "
                           "proof.").format(name=found.trainee.full_name), "warning")
@@ -377,3 +384,30 @@ class CheckInScreen(WorkflowScreen):
     def action_close(self) -> None:
         self._clear_pending()
         super().action_close()
+
+    # ---- the attendance list ---------------------------------------------------------------
+    def action_attendance_list(self) -> None:
+        if self.desk is None or self.busy_with("sheet"):
+            return
+        desk, ctx = self.desk, self.ctx
+        wait = self.PRINT_WAIT
+
+        def make() -> tuple[IssuedSheet, Printed, Path]:
+            issued = issue_sheet(ctx, desk.code, "attendance", desk.session.id)
+            printed = ctx.print(issued.pdf, 1, kind=issued.archive_kind, key=issued.record.id,
+                                title=f"{desk.code} {issued.number}", wait=wait)
+            return issued, printed, write_xlsx(issued.record, printed.path.with_suffix(".xlsx"))
+
+        self.status(_("Making the attendance list…"))
+        self.run_job(make, done=self._sheet_done, group="sheet")
+
+    def _sheet_done(self, made: tuple[IssuedSheet, Printed, Path]) -> None:
+        self.sheet = made
+        issued, printed, xlsx = made
+        text = _("Attendance list {number}: {count} trainees; archived as {pdf} and {xlsx}").format(
+            number=issued.number, count=issued.count, pdf=printed.path.name, xlsx=xlsx.name)
+        if printed.error is not None:
+            self.status(f"{text} · {printed.error.localized()}", "warning")
+        else:
+            self.status(f"{text} · " + _("sent to the printer"), "ok")
+
