@@ -58,14 +58,18 @@ class Numbers:
             return int(value) if isinstance(value, int) else 0
 
     @contextmanager
-    def next(self, series: str, year: int) -> Iterator[Number]:
-        """The next number, reserved while the block runs (the store lock is held)."""
+    def next(self, series: str, year: int, *, floor: int = 0) -> Iterator[Number]:
+        """The next number, reserved while the block runs (the store lock is held).
+
+        ``floor``: the last number already used on paper before this counter existed
+        (e.g. found in a plugin's older records); the counter continues above it.
+        """
         if not _SERIES.match(series):
             raise InvalidData("Bad number series {series!r}", series=series)
         if not 1900 <= year <= 9999:
             raise InvalidData("Bad year {year} for a number", year=year)
         with self._store.locked():
-            yield Number(series, year, self.last(series, year) + 1)
+            yield Number(series, year, max(self.last(series, year), floor) + 1)
 
     def take(self, number: Number) -> None:
         """Inside a commit: move the counter to ``number`` (it must be the next one)."""
@@ -74,7 +78,7 @@ class Numbers:
         rows = dict(self._rows())
         key = f"{number.series}/{number.year}"
         last = rows.get(key, {}).get("last", 0)
-        if number.seq != (last if isinstance(last, int) else 0) + 1:
+        if number.seq <= (last if isinstance(last, int) else 0):  # above the last: a floor may skip ahead
             raise InvalidData("Number {seq} of {series}/{year} is no longer free (last taken: {last}); "
                               "take the number inside next()", seq=number.seq, series=number.series,
                               year=number.year, last=last)

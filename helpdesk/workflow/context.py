@@ -126,12 +126,13 @@ class WorkflowContext:
 
     # ---- numbering ------------------------------------------------------------------
     @contextmanager
-    def next_number(self, series: str, year: int | None = None) -> Iterator[Number]:
+    def next_number(self, series: str, year: int | None = None, *, floor: int = 0) -> Iterator[Number]:
         """The next number of ``series`` this year, gap-free: commit with ``number=`` inside the block.
 
-        ``with ctx.next_number("BB") as n: ctx.commit(..., payload={"number": ctx.number_text(n)}, number=n)``
+        ``with ctx.next_number("BB") as n: ctx.commit(..., payload={"number": ctx.number_text(n)}, number=n)``.
+        ``floor``: the last number a plugin already used before the shared counter (migration).
         """
-        with self.store.numbers.next(series, year or datetime.now().astimezone().year) as number:
+        with self.store.numbers.next(series, year or datetime.now().astimezone().year, floor=floor) as number:
             yield number
 
     def number_text(self, number: Number) -> str:

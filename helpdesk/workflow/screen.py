@@ -83,6 +83,10 @@ class WorkflowScreen(Screen[None]):
     WorkflowScreen .title { text-style: bold; color: $accent; padding: 0 0 1 0; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Back", priority=True)]
+    #: True: ``self.token`` follows the reader (a queue: each new token is the next one).
+    #: False: once the workflow has a token, another one inserted does not replace it
+    #: (one holder's unlock, signing…); ``token_inserted`` is still called, to say so.
+    FOLLOW_READER: ClassVar[bool] = True
 
     def __init__(self, context: WorkflowContext) -> None:
         super().__init__()
@@ -166,7 +170,9 @@ class WorkflowScreen(Screen[None]):
 
     # ---- the token in the reader ------------------------------------------------------
     def on_token_inserted(self, message: TokenInserted) -> None:
-        self.token = message.token
+        mine = self.token is None or self.token.serial == message.token.serial
+        if self.FOLLOW_READER or mine:
+            self.token = message.token
         self.token_inserted(message.token)
 
     def on_token_removed(self, message: TokenRemoved) -> None:
@@ -175,7 +181,8 @@ class WorkflowScreen(Screen[None]):
         self.token_removed(message.serial)
 
     def token_inserted(self, token: TokenInfo) -> None:
-        """A token was inserted (override: read it, check it)."""
+        """A token was inserted (override: read it, check it). With ``FOLLOW_READER =
+        False`` compare ``token.serial`` with ``self.token`` before acting on it."""
 
     def token_removed(self, serial: str) -> None:
         """The token with ``serial`` was pulled out (override: stop, say so)."""

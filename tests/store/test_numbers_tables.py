@@ -47,6 +47,14 @@ def test_a_refused_commit_uses_no_number(tmp_path: Path) -> None:
             assert again.seq == 1  # no gap
 
 
+def test_a_floor_continues_numbers_used_before_the_counter(tmp_path: Path) -> None:
+    with open_store(tmp_path, "k1", record_types=_types()) as store:
+        with store.numbers.next("BB", 2026, floor=41) as n:
+            store.commit("test.numbered", None, {"seq": n.seq}, "lan", number=n)
+        with store.numbers.next("BB", 2026, floor=41) as again:
+            assert (n.seq, again.seq) == (42, 43)
+
+
 def test_a_stale_number_is_refused(tmp_path: Path) -> None:
     with open_store(tmp_path, "k1", record_types=_types()) as store:
         with store.numbers.next("BB", 2026) as n:
