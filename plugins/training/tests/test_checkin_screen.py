@@ -137,3 +137,43 @@ async def test_over_capacity_and_twice_are_shown_and_the_pin_is_nowhere(
     for path in helpdesk_home.rglob("*"):
         if path.is_file():
             assert CANARY.encode() not in path.read_bytes(), path
+
+
+async def test_new_class_with_its_roster_from_the_screen(
+        kiosk_app: Any, kiosk_store: Any, token_worker: Any, make_operator: Any, training_plugin: str,
+        kiosk_settings: Settings, tmp_path: Path) -> None:
+    from helpdesk_training.screens.class_form import ClassFormScreen
+    from textual.widgets import Input
+    from training_kit import roster_rows, write_xlsx
+
+    make_operator("gv-hoa", "Nguyễn Thị Hoa", "trainer")
+    bad = write_xlsx(tmp_path / "lop.xlsx", [*roster_rows(PEOPLE[:2]), [3, "", "", "Sở Nội vụ", "092186000003", None]])
+    app = kiosk_app(worker=token_worker)
+    async with app.run_test(size=(130, 60)) as pilot:
+        await log_in(pilot, "gv-hoa")
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        await pilot.press(home.keys["training_checkin"])
+        await wait_until(pilot, lambda: isinstance(app.screen, CheckInScreen), what="the check-in screen")
+        screen = app.screen
+        assert isinstance(screen, CheckInScreen)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ClassFormScreen), what="the class form")
+        form = app.screen
+        assert isinstance(form, ClassFormScreen)
+        for name, value in {"code": "TH-2018-09", "title": "Ký số văn bản điện tử",
+                            "sessions": "10/05/2018 sáng; 10/05/2018 chiều", "venue": "Hội trường UBND quận",
+                            "trainers": "Lê Văn Giảng, Trần Trợ Giảng", "capacity": "", "roster": str(bad)}.items():
+            form.query_one(f"#{name}", Input).value = value
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: "chưa nhập dòng nào" in form.status_text, what="the refused roster")
+        assert "Dòng 6: Họ và tên để trống" in str(form.query_one("#problems").render())
+        write_xlsx(bad, roster_rows(PEOPLE[:2]))  # fixed
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: app.screen is screen and screen.desk is not None, what="the new class")
+        assert screen.status_text.startswith("Đã lưu lớp TH-2018-09. Lớp TH-2018-09: thêm 2 học viên")
+    book = TrainingBook(setup_context(kiosk_settings, kiosk_store, token_worker))
+    cls = book.get_class("TH-2018-09")
+    assert (cls.capacity, cls.trainers, [s.part for s in cls.sessions]) == (
+        30, ("Lê Văn Giảng", "Trần Trợ Giảng"), ["sáng", "chiều"])
+    assert len(book.roster_of("TH-2018-09")) == 2

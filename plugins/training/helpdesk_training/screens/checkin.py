@@ -11,7 +11,7 @@ Every store and token call runs in a thread job; the UI never waits.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -38,6 +38,9 @@ from helpdesk_training.checkin import (
 from helpdesk_training.model import Attendance, TrainingBook, TrainingClass
 from helpdesk_training.sheets import IssuedSheet, issue_sheet, write_xlsx
 
+if TYPE_CHECKING:
+    from helpdesk_training.screens.class_form import ClassFormScreen
+
 PIN_STATE_TEXT = {
     "ok": "PIN state: normal",
     "count_low": "PIN state: wrong PINs were typed, few tries left",
@@ -48,6 +51,7 @@ PIN_STATE_TEXT = {
 
 class CheckInScreen(WorkflowScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "new_class", "New class", priority=True),
         Binding("f3", "toggle_pin_proof", "PIN proof on/off", priority=True),
         Binding("f4", "next_session", "Next session", priority=True),
         Binding("f6", "focus_search", "Search by name", priority=True),
@@ -80,6 +84,7 @@ class CheckInScreen(WorkflowScreen):
         self.present: list[Attendance] = []
         self._busy = False
         self._queue: list[TokenInfo] = []
+        self._note: tuple[str, str] | None = None  # a message for when the next class opens
         self.sheet: tuple[IssuedSheet, Printed, Path] | None = None  # the last attendance list
 
     # ---- layout -----------------------------------------------------------------------
@@ -146,8 +151,10 @@ class CheckInScreen(WorkflowScreen):
         self._clear_pending()
         self._show_present(present)
         self._show_class()
-        self.status(_("Class {code} open for check-in. Insert a token, or search by name.").format(
-            code=self.desk.code), "ok")
+        ready = _("Class {code} open for check-in. Insert a token, or search by name.").format(code=self.desk.code)
+        note, kind = self._note or ("", "ok")
+        self._note = None
+        self.status(" ".join(filter(None, [note, ready])), kind)
         self.query_one("#search", Input).focus()
         if self.token is not None:
             self.token_inserted(self.token)
@@ -160,6 +167,25 @@ class CheckInScreen(WorkflowScreen):
                  _("Session {label} · {venue} · {count}/{capacity} present").format(
                      label=s.label(), venue=cls.venue or "—", count=len(self.present), capacity=cls.capacity)]
         self.query_one("#class", Static).update("\n".join(lines))
+
+    def action_new_class(self) -> None:
+        from helpdesk_training.screens.class_form import ClassFormScreen
+
+        form = ClassFormScreen(self.ctx)
+        self.app.push_screen(form, callback=lambda _result: self._class_added(form))
+
+    def _class_added(self, form: ClassFormScreen) -> None:
+        if form.saved is None:
+            return
+        text, kind = form.summary()
+        code = form.saved[0].code
+
+        def reload(loaded: tuple[TrainingBook, list[TrainingClass]]) -> None:
+            self._show_classes(loaded)
+            self._note = (text, kind)  # shown once the class is open
+            self.open_class(code)
+
+        self.run_job(self._load_classes, done=reload, group="load")
 
     def action_next_session(self) -> None:
         if self.desk is None:
