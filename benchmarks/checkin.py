@@ -40,10 +40,18 @@ from helpdesk_training.checkin import CheckInDesk
 from helpdesk_training.model import Session, TrainingBook, TrainingClass
 from helpdesk_training.roster import trainee_from_subscriber
 
-from helpdesk.extension import OperatorRef, Settings, Store, WorkflowContext
+from helpdesk.extension import (
+    CertInfo,
+    Name,
+    OperatorRef,
+    Settings,
+    Store,
+    TokenFlags,
+    TokenInfo,
+    WorkflowContext,
+)
 from helpdesk.testing.fixtures_store import make_roster, make_units
 from helpdesk.testing.kit import FormRegistry, open_store
-from helpdesk.tokens.model import CertInfo, Name, TokenFlags, TokenInfo
 
 TRAINER = OperatorRef("bench", "Benchmark", "trainer")
 CLASS_SIZE = 30

@@ -111,3 +111,20 @@ def test_hook_register_reports(directory: None) -> None:
         ("training.cost", 0, 36 * 7_440_000)]
     quarter = json.loads(run("report", "sections", "--run", "training", "--period", "2018Q2", "--json").output)
     assert quarter["rows"][0]["plan"] is None
+
+
+def test_roster_pick_by_unit_show_and_blank_sheet(directory: None, tmp_path: Path) -> None:
+    assert add_class("--capacity", "1").exit_code == 0
+    picked = run("training", "roster", "pick", CODE, "--unit", "stp")
+    assert picked.exit_code == 0, picked.output
+    assert "Lớp TH-2018-01: thêm 2 học viên" in picked.output
+    assert "Lưu ý: Lớp TH-2018-01 vượt sĩ số: 2 học viên cho 1 chỗ" in picked.output
+    assert run("training", "roster", "pick", CODE, "--unit", "nope").exit_code == 2
+    shown = run("training", "class", "show", CODE).output
+    assert "Danh sách học viên (2):" in shown and "Võ Thị Hồng Nhung" in shown and "Điểm danh (0):" in shown
+    blank = run("training", "sheet", CODE, "--kind", "blank", "--pdf", str(tmp_path / "blank.pdf"))
+    assert blank.exit_code == 0, blank.output
+    text = " ".join(pdf_text(tmp_path / "blank.pdf").split())
+    assert "DANH SÁCH KÝ TÊN HỌC VIÊN LỚP TẬP HUẤN" in text and "Trương Minh Khôi" in text
+    empty = run("training", "sheet", CODE, "--kind", "attendance", "--pdf", str(tmp_path / "ds.pdf"))
+    assert empty.exit_code == 2 and not (tmp_path / "ds.pdf").exists()
