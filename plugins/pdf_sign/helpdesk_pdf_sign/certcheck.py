@@ -19,7 +19,7 @@ from typing import Literal
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
+from cryptography.x509.oid import AuthorityInformationAccessOID
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
     ExpiredError,
@@ -141,13 +141,13 @@ def revocation_urls(cert: x509.Certificate) -> list[str]:
     """The CRL distribution points and OCSP responders the certificate names."""
     urls: list[str] = []
     try:
-        points = cert.extensions.get_extension_for_oid(ExtensionOID.CRL_DISTRIBUTION_POINTS).value
+        points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
         for point in points:
             urls.extend(n.value for n in point.full_name or () if isinstance(n, x509.UniformResourceIdentifier))
     except x509.ExtensionNotFound:
         pass
     try:
-        access = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
+        access = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
         urls.extend(d.access_location.value for d in access
                     if d.access_method == AuthorityInformationAccessOID.OCSP
                     and isinstance(d.access_location, x509.UniformResourceIdentifier))
@@ -232,7 +232,7 @@ async def _validate_path(validator: CertificateValidator, context: ValidationCon
         path = await validator.async_validate_path()
         return list(path.iter_certs(include_root=True))
     finally:
-        await context.aclose()
+        await context.aclose()  # type: ignore[no-untyped-call]
 
 
 def _check_revocation(cert: x509.Certificate, store: TrustStore, extra: Sequence[x509.Certificate],
@@ -267,7 +267,7 @@ async def _fetch_revocation(validator: CertificateValidator, context: Validation
         await validator.async_validate_path()
         return RevocationData(tuple(c.dump() for c in context.crls), tuple(o.dump() for o in context.ocsps))
     finally:
-        await context.aclose()
+        await context.aclose()  # type: ignore[no-untyped-call]
 
 
 def _name(name: x509.Name) -> str:

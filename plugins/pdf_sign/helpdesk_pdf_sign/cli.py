@@ -15,8 +15,15 @@ from pathlib import Path
 
 import click
 
-from helpdesk.extension import PIN_PAD, PinLocked, _, command_context, load_settings, pin_stdin_option, read_pin
-
+from helpdesk.extension import (
+    PIN_PAD,
+    PinLocked,
+    _,
+    command_context,
+    load_settings,
+    pin_stdin_option,
+    read_pin,
+)
 from helpdesk_pdf_sign.text import N_
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from helpdesk.extension import FormDocument, FormSeal, Organisation, Record, Signer, document_number, nfc
+from helpdesk.extension import (
+    FormDocument,
+    FormSeal,
+    Organisation,
+    Record,
+    Signer,
+    document_number,
+    nfc,
+)
 
 TEST_DOCUMENT = "pdf_sign.test_document"
 RECEIPT = "pdf_sign.receipt"

@@ -23,8 +23,8 @@ from helpdesk.extension import (
     HelpdeskError,
     Pin,
     Record,
-    TokenInfo,
     TokenError,
+    TokenInfo,
     WorkflowContext,
 )
 from helpdesk_pdf_sign.certcheck import CertReport, RevocationData, TrustStore, check_certificate
@@ -32,7 +32,7 @@ from helpdesk_pdf_sign.config import SignConfig
 from helpdesk_pdf_sign.files import write_atomic
 from helpdesk_pdf_sign.forms import RECEIPT, TEST_DOCUMENT, TEST_TITLE, TestDocument
 from helpdesk_pdf_sign.record import RECORD_TYPE
-from helpdesk_pdf_sign.signing import SignRequest, next_field_name, sign_on_token
+from helpdesk_pdf_sign.signing import NotAPdf, SignRequest, next_field_name, sign_on_token
 from helpdesk_pdf_sign.verify import SignatureReport, verify_pdf
 
 SIGNED_KIND = "signed-test"
@@ -132,7 +132,14 @@ def make_test_document(ctx: WorkflowContext, prepared: Prepared) -> Document:
 
 
 def file_document(path: Path) -> Document:
-    return Document(path.name, path.read_bytes(), "file")
+    """A PDF chosen by path (checked to be a PDF before anything is asked of the token)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NotAPdf("Cannot read {path}: {error}", path=str(path), error=exc.strerror or str(exc)) from None
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise NotAPdf("The file is not a PDF document")
+    return Document(path.name, data, "file")
 
 
 def sign_document(ctx: WorkflowContext, prepared: Prepared, document: Document, pin: Pin, *,

@@ -16,7 +16,7 @@ import asyncio
 import concurrent.futures
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from cryptography import x509
@@ -55,7 +55,7 @@ class SignRequest:
     location: str = ""
     tsa_url: str = ""
     timeout: float = 5.0
-    revocation: RevocationData = RevocationData()
+    revocation: RevocationData = field(default_factory=RevocationData)
     trust: TrustStore | None = None  # for B-LT: validation data for the embedded revocation info
 
     @property
@@ -124,12 +124,12 @@ def sign_in_session(session: Any, request: SignRequest, on_signing: Callable[[],
     out = io.BytesIO()
 
     async def sign() -> None:
-        await signer.ensure_objects_loaded()
+        await signer.ensure_objects_loaded()  # type: ignore[no-untyped-call]
         if on_signing is not None:
             on_signing()
         await signers.async_sign_pdf(writer, meta, signer=signer, timestamper=timestamper, output=out)
         if context is not None:
-            await context.aclose()
+            await context.aclose()  # type: ignore[no-untyped-call]
 
     try:
         run_inline(sign)

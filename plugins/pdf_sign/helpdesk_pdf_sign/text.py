@@ -2,5 +2,5 @@
 translated when shown, in the operator's language at that moment)."""
 
 
-def N_(message: str) -> str:  # noqa: N802  (the gettext convention)
+def N_(message: str) -> str:
     return message

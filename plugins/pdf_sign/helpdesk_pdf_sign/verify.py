@@ -21,9 +21,9 @@ from cryptography import x509
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation import async_validate_pdf_signature
-from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
@@ -131,7 +131,7 @@ async def _validate(sig: Any, context: ValidationContext) -> PdfSignatureStatus:
     try:
         return await async_validate_pdf_signature(sig, signer_validation_context=context)
     finally:
-        await context.aclose()
+        await context.aclose()  # type: ignore[no-untyped-call]
 
 
 async def _judge(sig: Any, trust: TrustStore, dss: DocumentSecurityStore | None, fetch: bool,

@@ -6,6 +6,7 @@ real HTTP on 127.0.0.1, a kiosk wired with the plugin, and tokens holding each v
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import threading
 from collections.abc import Callable, Iterator
@@ -20,10 +21,25 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from textual.app import App
+from textual.screen import Screen
+from textual.widgets import Static
 
-from helpdesk.extension import OperatorRef, TokenInfo, WorkflowContext
+from helpdesk.extension import OperatorRef, TokenInfo, TokenInserted, TokenRemoved, WorkflowContext
 from helpdesk.testing.ca import TestCA, build_name, person_subject, pooled_key
-from helpdesk.testing.kit import Kiosk, Settings, TokenWorker, load_settings, open_kiosk
+from helpdesk.testing.fixtures_tokens import TEST_CARD_ATR
+from helpdesk.testing.kit import (
+    Kiosk,
+    ModuleRegistry,
+    ReaderEvent,
+    Settings,
+    TokenRemovedEvent,
+    TokenTracker,
+    TokenWorker,
+    TrackerTokenInserted,
+    load_settings,
+    open_kiosk,
+)
 from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
 
 OPERATOR = OperatorRef("op-binh", "Trần Văn Bình", "operator")
@@ -99,7 +115,7 @@ class CRLServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+            def do_GET(self) -> None:
                 server.requests += 1
                 if self.path != "/ca.crl":
                     self.send_error(404)
@@ -190,8 +206,9 @@ class Issued:
 def issue(softhsm: SoftHSMStore, test_ca: TestCA) -> Callable[..., Issued]:
     """``issue(ca=…, **add_identity kwargs)``: a fresh token holding a key and certificate."""
 
-    def make(ca: TestCA | None = None, name: str = HOLDER, key_index: int = 1, **kwargs: Any) -> Issued:
-        token = softhsm.create_token()
+    def make(ca: TestCA | None = None, name: str = HOLDER, key_index: int = 1, inserted: bool = True,
+             **kwargs: Any) -> Issued:
+        token = softhsm.create_token(inserted=inserted)
         subject = person_subject(name=name)
         cert = softhsm.add_identity(token, ca or test_ca, subject=subject, key_index=key_index, **kwargs)
         return Issued(token, cert)
@@ -219,3 +236,72 @@ def other_ca() -> TestCA:
 
 def files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+# ---- Pilot: a small host app with a real token tracker ------------------------------------
+READER = "Virtual PCD 00 00"
+
+
+class Host(App[None]):
+    """The smallest kiosk: shows one screen, forwards the door's token messages to it."""
+
+    def __init__(self, first: Screen[Any]) -> None:
+        super().__init__()
+        self.first = first
+
+    def on_mount(self) -> None:
+        self.push_screen(self.first)
+
+    def token_event(self, event: object) -> None:  # from the tracker's threads
+        if isinstance(event, TrackerTokenInserted):
+            self.screen.post_message(TokenInserted(event.token))
+        elif isinstance(event, TokenRemovedEvent):
+            self.screen.post_message(TokenRemoved(event.serial))
+
+
+@dataclasses.dataclass
+class Desk:
+    kiosk: Kiosk
+    softhsm: SoftHSMStore
+    registry: ModuleRegistry
+    host: Host | None = None
+    tracker: TokenTracker | None = None
+
+    def app(self, screen: Screen[Any]) -> Host:
+        self.host = Host(screen)
+        self.tracker = TokenTracker(self.kiosk.worker, self.registry, self.host.token_event)
+        return self.host
+
+    def insert(self, issued: Issued) -> None:
+        self.softhsm.insert(issued.token)
+        assert self.tracker is not None
+        self.tracker.handle(ReaderEvent("card_inserted", READER, atr=TEST_CARD_ATR))
+
+    def context(self, token: TokenInfo | None = None) -> WorkflowContext:
+        return self.kiosk.context(OPERATOR, token)
+
+
+@pytest.fixture
+def desk(kiosk: Kiosk, softhsm: SoftHSMStore, module_registry: ModuleRegistry) -> Desk:
+    return Desk(kiosk, softhsm, module_registry)
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    for char in text:
+        await pilot.press(char if char.isalnum() else {" ": "space", "/": "slash", ".": "full_stop",
+                                                       "-": "minus", "_": "underscore"}[char])
+
+
+async def wait_until(pilot: Any, condition: Callable[[], object], timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            status = getattr(pilot.app.screen, "status_text", "")
+            raise AssertionError(f"timed out waiting for the screen; status: {status!r}")
+        await pilot.pause(0.05)
+
+
+def screen_text(screen: Screen[Any]) -> str:
+    """Every Static's text on the screen (what the operator sees)."""
+    return "\n".join(str(w.content) for w in screen.query(Static))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from helpdesk_pdf_sign import service
 from pdf_sign_kit import HOLDER, Issued, context, files_under, other_ca, read_token
 
 from helpdesk.extension import Secret
@@ -22,7 +23,6 @@ from helpdesk.testing.cli import run_cli
 from helpdesk.testing.kit import Kiosk
 from helpdesk.testing.pdftools import pdf_text
 from helpdesk.testing.softhsm import SOFTHSM_LIBRARY
-from helpdesk_pdf_sign import service
 
 PYHANKO = str(Path(sys.executable).with_name("pyhanko"))
 

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from helpdesk_pdf_sign import service
+from helpdesk_pdf_sign.signing import SignFailed
 from pdf_sign_kit import (
     ENCRYPTION_ONLY,
     CRLServer,
@@ -27,8 +29,6 @@ from helpdesk.extension import PinIncorrect, Secret, TokenRemovedError
 from helpdesk.testing.ca import TestCA
 from helpdesk.testing.kit import Kiosk
 from helpdesk.testing.softhsm import SoftHSMStore
-from helpdesk_pdf_sign import service
-from helpdesk_pdf_sign.signing import SignFailed
 
 NOW = datetime.now(timezone.utc)
 

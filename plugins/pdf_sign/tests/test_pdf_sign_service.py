@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from helpdesk_pdf_sign import service
 from pdf_sign_kit import HOLDER, Issued, context, read_token
 
 from helpdesk.extension import Secret
 from helpdesk.testing.kit import Kiosk
 from helpdesk.testing.pdftools import pdf_text
-from helpdesk_pdf_sign import service
 
 
 def test_sign_test_document_validates_and_is_recorded(kiosk: Kiosk, issue: Callable[..., Issued],
