@@ -63,6 +63,7 @@ _LAZY: dict[str, str] = {
     "TokenWorker": "helpdesk.tokens.pkcs11", "PIN_PAD": "helpdesk.tokens.pkcs11", "Pin": "helpdesk.tokens.pkcs11",
     "KeyRef": "helpdesk.tokens.keyjobs", "GeneratedKey": "helpdesk.tokens.keyjobs",
     "TokenKey": "helpdesk.tokens.keylist", "list_keys": "helpdesk.tokens.keylist",
+    "delete_key_pair": "helpdesk.tokens.keylist",
     "Secret": "helpdesk.secret",
     # errors
     "HelpdeskError": "helpdesk.errors", "ConfigError": "helpdesk.errors", "TokenError": "helpdesk.errors",
@@ -72,6 +73,7 @@ _LAZY: dict[str, str] = {
     "FormDocument": "helpdesk.forms", "Signer": "helpdesk.forms", "FormSeal": "helpdesk.forms",
     "FormError": "helpdesk.forms", "date_line": "helpdesk.forms", "document_number": "helpdesk.forms",
     "content_hash": "helpdesk.forms", "FormBuilder": "helpdesk.forms",
+    "long_table": "helpdesk.forms.longtable",  # lists of thousands of rows on a form
     # printing states
     "PrintJob": "helpdesk.printing", "JobState": "helpdesk.printing",
 }
@@ -128,6 +130,7 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.forms import date_line as date_line
     from helpdesk.forms import document_number as document_number
     from helpdesk.forms.fonts import nfc as nfc
+    from helpdesk.forms.longtable import long_table as long_table
     from helpdesk.i18n import get_language as get_language
     from helpdesk.i18n import gettext as gettext
     from helpdesk.messages import TokenInserted as TokenInserted
@@ -153,6 +156,7 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.tokens.keyjobs import GeneratedKey as GeneratedKey
     from helpdesk.tokens.keyjobs import KeyRef as KeyRef
     from helpdesk.tokens.keylist import TokenKey as TokenKey
+    from helpdesk.tokens.keylist import delete_key_pair as delete_key_pair
     from helpdesk.tokens.keylist import list_keys as list_keys
     from helpdesk.tokens.model import CertInfo as CertInfo
     from helpdesk.tokens.model import Name as Name

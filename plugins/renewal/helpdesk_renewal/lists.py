@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from helpdesk.extension import FormDocument, FormSeal, Record, Signer, nfc
+from helpdesk.extension import FormDocument, FormSeal, Record, Signer, long_table, nfc
 from helpdesk_renewal import requests
 from helpdesk_renewal.model import LIST_RECORD, NUMBER_SERIES, REASONS, TYPES, RenewalError
 
@@ -41,7 +41,7 @@ MAU_05 = ("STT", "Tên chứng thư chữ ký số", "Số định danh cá nhâ
 FORMS: dict[str, tuple[str, tuple[str, ...], tuple[float, ...]]] = {
     "new": ("Mẫu 01", MAU_01, (9, 16, 12, 15, 17, 16, 10, 11, 12, 12, 7)),
     "reissue": ("Mẫu 01", MAU_01, (9, 16, 12, 15, 17, 16, 10, 11, 12, 12, 7)),
-    "renew": ("Mẫu 04", MAU_04, (9, 22, 16, 26, 14, 18, 16)),
+    "renew": ("Mẫu 04", MAU_04, (8, 25, 17, 31, 12, 16, 13)),
     "revoke": ("Mẫu 05", MAU_05, (9, 17, 15, 9, 9, 19, 17, 15, 15)),
 }
 ROW_FIELDS = ("id", "name", "date_of_birth", "national_id", "email", "unit_id", "unit", "position", "phone",
@@ -126,7 +126,8 @@ def build_form(org: Organisation, record: Any) -> FormDocument:
     for unit, rows in _groups(p["rows"]):
         if len(_groups(p["rows"])) > 1 or not p.get("unit"):
             doc.heading(unit or "(chưa rõ đơn vị)")
-        doc.table(list(columns), [cells(type_, r, i, province) for i, r in enumerate(rows, 1)], col_widths=widths)
+        long_table(doc, list(columns), [cells(type_, r, i, province) for i, r in enumerate(rows, 1)],
+                   col_widths=widths, align=["center"] + ["left"] * (len(columns) - 1))
     doc.qr(FormSeal.for_record(record.id, record.to_dict()))
     return doc
 

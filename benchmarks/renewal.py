@@ -1,0 +1,154 @@
+"""Renewal plugin: expiry sweep and list export, each beside a bare baseline in the same run.
+
+1. Expiry sweep over a store holding 100,000 subscribers and 100,000 known certificates
+   (the authority's delivery lists, one certificate per subscriber, expiry dates spread
+   over three years) plus 1,000 requests: ``due(ctx, 60)`` reads the tables, keeps the
+   latest certificate per holder and filters by date. Goal <= 1 s.
+   Baseline: a bare list comprehension over the same 100,000 rows in memory comparing
+   the expiry string with the cut-off (no store read, no per-holder step).
+2. Export of one list of 5,000 renewal requests: numbered ``renewal.list`` record, the
+   covering letter + Mẫu 04 list PDF (FormDocument), the .xlsx, the 5,000 requests marked
+   submitted. Goal <= 5 s.
+   Baseline: the same 5,000 rows as a bare ReportLab ``Table`` of plain strings (same
+   font) plus an openpyxl write-only sheet — no store, no numbering, no wrapping cells.
+
+Run: ``.venv/bin/python benchmarks/renewal.py [--subscribers N] [--requests N] [--rounds N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from helpdesk_renewal import plugin, requests
+from helpdesk_renewal.due import due
+from helpdesk_renewal.lists import FORM_ID, MAU_04, build_form, cells, export
+from helpdesk_renewal.model import DELIVERIES
+
+from helpdesk.config import Settings
+from helpdesk.extension import OperatorRef, WorkflowContext
+from helpdesk.forms import FormRegistry
+from helpdesk.store import open_store
+from helpdesk.testing.fixtures_store import make_roster, make_units
+
+T = TypeVar("T")
+OPERATOR = OperatorRef("bench", "Benchmark", "admin")
+
+
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def context(root: Path) -> WorkflowContext:
+    store = open_store(root / "store", "bench")
+    store.register_record_type("renewal.list", plugin.validate_list, description="bench", owner="renewal")
+    forms = FormRegistry()
+    forms.register(FORM_ID, build_form)
+    settings = dataclasses.replace(Settings(home=root / "home"), kiosk_id="bench")
+    return WorkflowContext(token=None, settings=settings, store=store, worker=None,  # type: ignore[arg-type]
+                           operator=OPERATOR, form_registry=forms)
+
+
+def fill_sweep(ctx: WorkflowContext, n: int) -> list[dict[str, Any]]:
+    roster = make_roster(n)
+    ctx.store.units.add_many(make_units(), OPERATOR.id)
+    ctx.store.add_subscribers(roster, OPERATOR.id)
+    today = date.today()
+    certs: dict[str, dict[str, Any]] = {}
+    for i, r in enumerate(roster):
+        serial = f"{0x5403000000 + i:X}"
+        end = today + timedelta(days=(i * 37) % 1095 - 30)
+        certs[serial] = {"cert_serial": serial, "not_after": f"{end.isoformat()}T23:59:59Z", "name": r["full_name"],
+                         "national_id": r["national_id"], "unit_id": r["unit_id"] or "", "unit": r["unit_id"] or "",
+                         "token_serial": r["token_serial"], "request_id": "", "source": "bench", "line": i + 2}
+    ctx.table(DELIVERIES, synced=True).put_many(certs, OPERATOR.id)
+    return list(certs.values())
+
+
+def fill_requests(ctx: WorkflowContext, n: int, offset: int = 0) -> None:
+    roster = make_roster(n + offset, seed=7)[offset:]
+    rows = [requests.build(ctx, "renew", "person", {
+        "name": r["full_name"], "position": r["position"], "unit": f"Đơn vị {i % 40:02d}",
+        "national_id": r["national_id"].rjust(12, "0"), "email": r["email"], "phone": r["phone"],
+        "cert_serial": r["cert_serial"]}, "expiring") for i, r in enumerate(roster)]
+    requests.table(ctx).put_many({row["id"]: row for row in rows}, OPERATOR.id)
+
+
+def bare_pdf_and_xlsx(rows: list[list[str]]) -> tuple[bytes, bytes]:
+    from openpyxl import Workbook
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate, Table
+
+    from helpdesk.forms import register_fonts
+
+    fonts = register_fonts()
+    buffer = io.BytesIO()
+    table = Table([list(MAU_04), *rows], repeatRows=1)
+    table.setStyle([("FONTNAME", (0, 0), (-1, -1), fonts.regular), ("FONTSIZE", (0, 0), (-1, -1), 7),
+                    ("GRID", (0, 0), (-1, -1), 0.5, "black")])
+    SimpleDocTemplate(buffer, pagesize=A4).build([table])
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Mẫu 04")
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return buffer.getvalue(), out.getvalue()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=5_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        ctx = context(root)
+        print(f"setting up {args.subscribers:,} subscribers and certificates …", flush=True)
+        certs = fill_sweep(ctx, args.subscribers)
+        fill_requests(ctx, 1_000, offset=args.subscribers)
+        today = date.today()
+        cutoff = (today + timedelta(days=60)).isoformat()
+        sweep_times, bare_times = [], []
+        found: list[Any] = []
+        for _ in range(args.rounds):
+            seconds, found = timed(lambda: due(ctx, 60, today=today))
+            sweep_times.append(seconds)
+            seconds, _bare = timed(lambda: [c for c in certs if c["not_after"][:10] <= cutoff])
+            bare_times.append(seconds)
+        sweep, bare = statistics.median(sweep_times), statistics.median(bare_times)
+        print(f"expiry sweep, {args.subscribers:,} certificates: {sweep * 1000:.0f} ms median "
+              f"({len(found):,} due) · bare filter {bare * 1000:.1f} ms · ratio {sweep / bare:.0f}x · "
+              f"goal <= 1000 ms: {'ok' if sweep <= 1.0 else 'MISSED'}")
+
+        export_times, base_times = [], []
+        for round_ in range(max(1, args.rounds // 2)):
+            fill_requests(ctx, args.requests, offset=args.subscribers + 1_000 + round_ * args.requests)
+            seconds, done = timed(lambda: export(ctx, "renew"))
+            export_times.append(seconds)
+            rows = [cells("renew", r, i, "Cần Thơ") for i, r in enumerate(done.record.payload["rows"], 1)]
+            seconds, _files = timed(lambda rows=rows: bare_pdf_and_xlsx(rows))  # type: ignore[misc]
+            base_times.append(seconds)
+        spent, base = statistics.median(export_times), statistics.median(base_times)
+        print(f"list export, {args.requests:,} requests: {spent:.2f} s median ({len(done.pdf) // 1024} kB PDF) · "
+              f"bare ReportLab table + openpyxl {base:.2f} s · ratio {spent / base:.1f}x · "
+              f"goal <= 5 s: {'ok' if spent <= 5.0 else 'MISSED'}")
+        ctx.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
