@@ -5,6 +5,7 @@ inserts their token: the certificate names them, they are marked present with th
 and the token can be pulled at once. With PIN proof (F3) the trainee types their PIN
 first; the token's PIN state is shown before any try and a final try needs F8. No token:
 type the name without diacritics, or the ID number, and Enter; pick the person (Enter).
+F2 creates a class (with its roster file); F9 prints the attendance list of the session.
 Every store and token call runs in a thread job; the UI never waits.
 """
 
@@ -118,7 +119,7 @@ class CheckInScreen(WorkflowScreen):
         menu = self.query_one("#classes", OptionList)
         menu.clear_options()
         if not self.class_list:
-            menu.add_option(Option(_("No classes yet: helpdesk training class add …"), id="-none", disabled=True))
+            menu.add_option(Option(_("No classes yet: press F2 to create one."), id="-none", disabled=True))
             return
         menu.add_options(Option(f"{c.code}  {c.first_day:%d/%m/%Y}  {c.title}", id=c.code) for c in self.class_list)
         menu.highlighted = 0
