@@ -305,3 +305,63 @@ async def wait_until(pilot: Any, condition: Callable[[], object], timeout: float
 def screen_text(screen: Screen[Any]) -> str:
     """Every Static's text on the screen (what the operator sees)."""
     return "\n".join(str(w.content) for w in screen.query(Static))
+
+
+# ---- an RFC 3161 timestamp server on 127.0.0.1 (pyHanko's DummyTimeStamper behind real HTTP) --
+class TSAServer:
+    """A real HTTP timestamp authority: its certificate is issued by the test CA."""
+
+    def __init__(self, ca: TestCA) -> None:
+        from asn1crypto import keys, tsp
+        from asn1crypto import x509 as asn1_x509
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+        key = pooled_key(6)
+        now = datetime.now(timezone.utc)
+        cert = (x509.CertificateBuilder()
+                .subject_name(build_name({"C": "VN", "O": "Ban Cơ yếu Chính phủ (thử nghiệm)",
+                                          "CN": "Dịch vụ cấp dấu thời gian (thử nghiệm)"}))
+                .issuer_name(ca.certificate.subject).public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+                               critical=False)
+                .sign(ca.key, hashes.SHA256()))
+        stamper = DummyTimeStamper(
+            tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+            tsa_key=keys.PrivateKeyInfo.load(key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())))
+        server = self
+        self.requests = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                server.requests += 1
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/tsa"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def tsa_server(test_ca: TestCA) -> Iterator[TSAServer]:
+    server = TSAServer(test_ca)
+    try:
+        yield server
+    finally:
+        server.close()
