@@ -19,7 +19,7 @@ HANDOVER_ACTION = RecordAction(
 )
 
 spec = PluginSpec(
-    workflows=(Workflow("pdf_sign", "Ký thử", "Test signing", screen="helpdesk_pdf_sign.screens.test_sign:TestSignScreen",
+    workflows=(Workflow("pdf_sign", "Ký thử", "Test signing", screen="helpdesk_pdf_sign.screens.sign:TestSignScreen",
                         needs_token=True, order=30),),
     # The validator itself, not a "module:attribute" string: the record-type registry is
     # process-wide and accepts the same type again only with the same validator object.
