@@ -199,8 +199,8 @@ def main() -> None:
         t_commit, t_render, t_archive = t_commit + b - a, t_render + c - b, t_archive + time.perf_counter() - c
         last = records[0]
     total = time.perf_counter() - start
-    # the earlier records were written without the store's counter ("BB"), which starts at 1
-    assert last is not None and last.payload["seq"] == args.handovers
+    # the earlier records were numbered without the store's counter: the new ones continue above them
+    assert last is not None and last.payload["seq"] == args.existing + args.handovers
     k = args.handovers
     print(f"== {k:,} handovers (commit + PDF + archive, no printing)")
     print(f"rate {k / total:6.1f} handovers/s (goal >= 20)  total {total:6.1f} s;  per handover: commit "

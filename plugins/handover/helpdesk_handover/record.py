@@ -7,7 +7,7 @@ representative on one paper) is one commit of several records sharing a number a
 Numbering: "Số: N/BB-<org code>", N counting from 1 each calendar year, from the core's
 gap-free counter (``ctx.next_number``): the number moves in the same commit as the
 records, so a refused save or a crash uses no number, and a voided record keeps its
-number. The paper comes after the commit: rendered through the form registry, archived
+number. A store with handovers numbered before that counter existed continues above them. The paper comes after the commit: rendered through the form registry, archived
 and printed by ``ctx.print`` (a printer problem never loses the record or the PDF).
 """
 
@@ -23,6 +23,7 @@ from typing import Any
 from helpdesk.extension import (
     CertInfo,
     HelpdeskError,
+    Number,
     Printed,
     Record,
     Settings,
@@ -220,20 +221,36 @@ def commit_handovers(ctx: WorkflowContext, drafts: Sequence[Draft], giver: Giver
         raise HandoverError("The same token appears twice in this batch")
     day = (now or datetime.now()).astimezone().date()
     with ctx.next_number(KIND, day.year) as n:
-        for draft in drafts:
-            previous = active_handover(ctx.store, draft.token.serial)
-            if previous is not None:
-                raise AlreadyHandedOver("Token {serial} was already handed over (record {number})",
-                                        serial=draft.token.serial, number=previous.payload.get("number", ""))
-        number = ctx.number_text(n)
-        batch_id = str(uuid.uuid4()) if len(drafts) > 1 else None
-        items = []
-        for i, draft in enumerate(drafts, 1):
-            batch = {"id": batch_id, "index": i, "size": len(drafts)} if batch_id else None
-            payload = build_payload(draft, giver, number=number, year=n.year, seq=n.seq, day=day, batch=batch)
-            items.append((RECORD_TYPE, Subject(draft.holder.id, draft.token.serial, draft.certificate.serial),
-                          payload))
-        return ctx.commit_many(items, number=n)
+        if n.seq == 1 and (floor := last_numbered(ctx.store, day.year)):  # numbers given before the counter
+            with ctx.next_number(KIND, day.year, floor=floor) as n:
+                return _commit(ctx, drafts, giver, n, day)
+        return _commit(ctx, drafts, giver, n, day)
+
+
+def _commit(ctx: WorkflowContext, drafts: Sequence[Draft], giver: Giver, n: Number, day: date) -> list[Record]:
+    """Inside the numbering block (the store is locked): check again, then one commit."""
+    for draft in drafts:
+        previous = active_handover(ctx.store, draft.token.serial)
+        if previous is not None:
+            raise AlreadyHandedOver("Token {serial} was already handed over (record {number})",
+                                    serial=draft.token.serial, number=previous.payload.get("number", ""))
+    number = ctx.number_text(n)
+    batch_id = str(uuid.uuid4()) if len(drafts) > 1 else None
+    items = []
+    for i, draft in enumerate(drafts, 1):
+        batch = {"id": batch_id, "index": i, "size": len(drafts)} if batch_id else None
+        payload = build_payload(draft, giver, number=number, year=n.year, seq=n.seq, day=day, batch=batch)
+        items.append((RECORD_TYPE, Subject(draft.holder.id, draft.token.serial, draft.certificate.serial), payload))
+    return ctx.commit_many(items, number=n)
+
+
+def last_numbered(store: Store, year: int) -> int:
+    """The highest handover number of ``year`` already on record (0: none). Asked only while
+    the shared counter is fresh, so numbers given before it existed are never given again."""
+    # Records are filed by UTC month: start a day early so 1 January local time is in.
+    seqs = [r.payload.get("seq") for r in store.records(type=RECORD_TYPE, since=f"{year - 1}-12-31")
+            if r.payload.get("year") == year]
+    return max((s for s in seqs if isinstance(s, int)), default=0)
 
 
 def print_paper(ctx: WorkflowContext, records: Sequence[Record], *, copies: int | None = None,

@@ -19,6 +19,7 @@ from helpdesk_handover.record import (
     Override,
     Recipient,
     batch_of,
+    build_payload,
     commit_handovers,
 )
 
@@ -84,6 +85,18 @@ def test_numbering_survives_a_restart(kiosk: Kiosk, settings: Settings, token_wo
         assert rec.payload["seq"] == 3
     finally:
         reopened.close()
+
+
+def test_numbers_given_before_the_shared_counter_are_never_given_again(ctx: WorkflowContext,
+                                                                    settings: Settings) -> None:
+    store = ctx.store
+    day = datetime.now().astimezone().date()
+    for n in (1, 2, 3):  # saved by an earlier version, numbered without the store's counter
+        d = sample_draft(store, n)
+        payload = build_payload(d, giver(settings), number=f"{n}/BB-SNV", year=day.year, seq=n, day=day)
+        store.commit_many([("handover", {"token_serial": d.token.serial}, payload, "old-kiosk")])
+    assert commit_handovers(ctx, [sample_draft(store, 4)], giver(settings))[0].payload["number"] == "4/BB-SNV"
+    assert commit_handovers(ctx, [sample_draft(store, 5)], giver(settings))[0].payload["number"] == "5/BB-SNV"
 
 
 class RefusesTokenOne:
