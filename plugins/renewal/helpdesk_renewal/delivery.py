@@ -210,7 +210,7 @@ def apply(ctx: WorkflowContext, rows: Sequence[DeliveryRow], source: str) -> tup
                     extra["token_serial"] = v["token_serial"]
             moved.append(requests.changed(ctx, request, row.outcome, v.get("note") or source, **extra))
     if deliveries:
-        ctx.table(DELIVERIES, synced=True).put_many(deliveries, ctx.operator.id)
+        ctx.table(DELIVERIES).put_many(deliveries, ctx.operator.id)
     requests.save_many(ctx, moved)
     return len(deliveries), len(moved)
 

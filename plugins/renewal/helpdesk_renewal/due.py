@@ -1,7 +1,8 @@
 """The expiry sweep: every certificate the desk knows of that expires within N days.
 
-Known certificates come from handover records (``ctx.store.records("handover")``),
-installed requests (the renewal table) and the authority's delivery lists. A holder
+Known certificates come from handover records (``ctx.store.records("handover")``, kept
+in an index table read incrementally), installed requests (the renewal table) and the
+authority's delivery lists. A holder
 whose newer certificate is known is not due: per holder only the latest certificate
 counts, and a revoked one is left out. Dates compare as ISO strings, so 100k
 certificates take a fraction of a second.
@@ -9,6 +10,8 @@ certificates take a fraction of a second.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
@@ -17,9 +20,12 @@ from typing import TYPE_CHECKING, Any
 from helpdesk_renewal.model import DELIVERIES, clean_serial
 
 if TYPE_CHECKING:
-    from helpdesk.extension import WorkflowContext
+    from helpdesk.extension import Record, Store, WorkflowContext
 
 DEFAULT_DAYS = 60
+HANDOVER = "handover"
+KNOWN = "renewal.known"
+WATERMARK = "~since"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +57,82 @@ class Due:
         return {**asdict(self.cert), "days_left": self.days_left, "expired": self.expired}
 
 
+def _handover_row(record: Record) -> dict[str, str] | None:
+    p = record.payload
+    cert, holder, device = p.get("certificate") or {}, p.get("holder") or {}, p.get("device") or {}
+    if not (cert.get("serial") and cert.get("not_after")):
+        return None
+    return {"cert_serial": clean_serial(cert["serial"]), "not_after": str(cert["not_after"]),
+            "name": str(holder.get("name") or ""), "national_id": str(holder.get("national_id") or ""),
+            "unit_id": str(holder.get("unit_id") or ""), "unit": str(holder.get("unit") or ""),
+            "token_serial": str(device.get("serial") or ""), "time": record.time}
+
+
+class _Arrivals:
+    """Handover records this process saved since the index last caught up (store listener)."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        self.caught_up = False
+        self.lock = threading.Lock()
+
+    def saw(self, record: Record) -> None:
+        if record.type == HANDOVER:
+            with self.lock:
+                self.records.append(record)
+
+
+_arrivals: weakref.WeakKeyDictionary[Store, _Arrivals] = weakref.WeakKeyDictionary()
+_arrivals_lock = threading.Lock()
+
+
+def _arrivals_for(store: Store) -> _Arrivals:
+    with _arrivals_lock:
+        found = _arrivals.get(store)
+        if found is None:
+            found = _arrivals[store] = _Arrivals()
+            store.add_listener(found.saw)
+        return found
+
+
+def handover_index(ctx: WorkflowContext) -> list[tuple[str, dict[str, Any]]]:
+    """Certificates named by handover records, as ``(record id, row)``.
+
+    Kept in the plugin table ``renewal.known`` (one row per handover record, audited). A
+    process catches up once with the records saved since the last sweep
+    (``records(since=…)`` skips older months); after that a store listener hands it the
+    new ones, so a sweep in the kiosk reads no records at all. Voided handovers are
+    dropped at read time (``store.voided_by``).
+    """
+    index = ctx.table(KNOWN)
+    arrivals = _arrivals_for(ctx.store)
+    with arrivals.lock:
+        pending, arrivals.records = arrivals.records, []
+        caught_up = arrivals.caught_up
+    meta = index.get(WATERMARK) or {}
+    since = str(meta.get("since") or "") or None
+    if not caught_up:
+        pending = [*ctx.store.records(HANDOVER, since=since), *pending]
+    fresh: dict[str, dict[str, Any]] = {}
+    latest = since or ""
+    for record in pending:
+        latest = max(latest, record.time)
+        if record.id in fresh or record.id in index:
+            continue
+        row = _handover_row(record)
+        if row is not None:
+            fresh[record.id] = row
+    if fresh:
+        fresh[WATERMARK] = {"since": latest}
+        index.put_many(fresh, ctx.operator.id)
+    arrivals.caught_up = True
+    return [(key, row) for key, row in index.items() if key != WATERMARK and not ctx.store.voided_by(key)]
+
+
 def from_handovers(ctx: WorkflowContext) -> Iterator[KnownCert]:
-    for record in ctx.store.records("handover", include_voided=False):
-        p = record.payload
-        cert, holder, device = p.get("certificate") or {}, p.get("holder") or {}, p.get("device") or {}
-        if cert.get("serial") and cert.get("not_after"):
-            yield KnownCert(clean_serial(cert["serial"]), str(cert["not_after"]), str(holder.get("name") or ""),
-                            str(holder.get("national_id") or ""), str(holder.get("unit_id") or ""),
-                            str(holder.get("unit") or ""), str(device.get("serial") or ""), "handover")
+    for _record_id, r in handover_index(ctx):
+        yield KnownCert(r["cert_serial"], r["not_after"], r["name"], r["national_id"], r["unit_id"], r["unit"],
+                        r["token_serial"], "handover")
 
 
 def from_requests(rows: Iterable[Mapping[str, Any]]) -> Iterator[KnownCert]:
@@ -87,7 +161,7 @@ def known(ctx: WorkflowContext) -> tuple[list[KnownCert], set[str]]:
     from helpdesk_renewal import requests
 
     rows = requests.table(ctx).all()
-    deliveries = ctx.table(DELIVERIES, synced=True).all()
+    deliveries = ctx.table(DELIVERIES).all()
     found = [*from_handovers(ctx), *from_deliveries(deliveries), *from_requests(rows)]
     return found, revoked(rows)
 

@@ -32,7 +32,7 @@ def _setup(ctx: WorkflowContext) -> None:
     # renewed already: the authority's delivery list has the newer certificate
     hand_over(ctx, 4, name="Trần Thị Hạnh", national_id="092186002222", unit=NINH_KIEU, token="TK-4",
               cert_serial="A4", not_after=_in(15))
-    ctx.table(DELIVERIES, synced=True).put("B4", {"cert_serial": "B4", "not_after": _in(1000), "name": "Trần Thị Hạnh",
+    ctx.table(DELIVERIES).put("B4", {"cert_serial": "B4", "not_after": _in(1000), "name": "Trần Thị Hạnh",
                                                   "national_id": "092186002222", "unit": NINH_KIEU}, "op-binh")
     # revoked: no longer due
     hand_over(ctx, 5, name="Võ Minh Khánh", national_id="092186003333", unit=NINH_KIEU, token="TK-5",
@@ -88,3 +88,21 @@ def test_cli_due_json_and_xlsx(handover_plugin: str, renewal_plugin: str, tmp_pa
     assert done.exit_code == 0 and "Nguyễn Thị Ánh Tuyết" in done.stdout and "Lê Văn Đúng" not in done.stdout
     rows = list(load_workbook(io.BytesIO(path.read_bytes()), read_only=True).worksheets[0].iter_rows(values_only=True))
     assert rows[0][:3] == ("STT", "Đơn vị", "Họ và tên") and rows[1][2] == "Nguyễn Thị Ánh Tuyết" and len(rows) == 2
+
+
+def test_the_handover_index_reads_only_new_records_and_honours_later_voids(desk: WorkflowContext) -> None:
+    from helpdesk_renewal.due import KNOWN, WATERMARK
+
+    first = hand_over(desk, 1, name="Nguyễn Thị Ánh Tuyết", national_id="092186001234", unit=TAN_AN, token="TK-1",
+                      cert_serial="A1", not_after=_in(10))
+    assert [d.cert.cert_serial for d in due(desk, 60)] == ["A1"]
+    index = desk.table(KNOWN)
+    assert set(index.keys()) == {first.id, WATERMARK}
+    writes = len(desk.store.audit.entries())
+    assert [d.cert.cert_serial for d in due(desk, 60)] == ["A1"]
+    assert len(desk.store.audit.entries()) == writes  # nothing new: no write
+    hand_over(desk, 2, name="Phạm Quốc Việt", national_id="092186004321", unit=TAN_AN, token="TK-2",
+              cert_serial="A2", not_after=_in(30))
+    desk.store.void(first.id, "nhầm thiết bị", "op-binh")
+    assert [d.cert.cert_serial for d in due(desk, 60)] == ["A2"]
+    assert len(index) == 3
