@@ -27,7 +27,7 @@ class RegistryRefused(SyncError):
     title = "Registry refused the batch"
 
     def __init__(self, message: str, /, status: int = 0, code: str = "", **params: object) -> None:
-        super().__init__(message, **params)
+        super().__init__(message, status=status, **params)
         self.status = status
         self.code = code
 

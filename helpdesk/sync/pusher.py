@@ -88,7 +88,7 @@ class Pusher:
             end = entries[-1].seq
             chosen = [p for p in pending if start <= p.seq <= end]
             batch = sign(make_batch(kiosk_id, [e.to_dict() for e in entries], [p.record.to_dict() for p in chosen],
-                                    created=self.store.now()), self.identity.key)
+                                    created=self.store.now()), self.identity.key, normalized=True)
             answer = self.client.send(batch)
             acked = {a.get("id") for a in answer["acks"] if isinstance(a, dict)}
             done = [p.id for p in chosen if p.record_id in acked]
