@@ -19,7 +19,16 @@ from rich.markup import escape
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from helpdesk.extension import PIN_PAD, PinInput, Secret, WorkflowScreen, fold, gettext
+from helpdesk.extension import (
+    PIN_PAD,
+    PinInput,
+    Secret,
+    TokenNotFound,
+    TokenRemovedError,
+    WorkflowScreen,
+    fold,
+    gettext,
+)
 from helpdesk_pdf_sign import service
 from helpdesk_pdf_sign.text import N_
 
@@ -240,6 +249,10 @@ class SignScreen(WorkflowScreen):
 
     def sign_failed(self, error: BaseException) -> None:
         self.busy = False
+        if isinstance(error, TokenNotFound | TokenRemovedError):
+            self.status(_("The token {serial} is no longer in the reader; nothing was signed. Insert it again to "
+                          "continue.").format(serial=self.serial), "error")
+            return
         self.show_error(error)
         if self.serial:  # the PIN state may have changed (a wrong PIN): show it again
             self.run_job(self.ctx.worker.identify(self.serial).result, 60, done=self._after_failure, group="read")
