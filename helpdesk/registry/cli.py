@@ -94,3 +94,32 @@ def flags(db_url: str | None, kiosk: str | None, as_json: bool) -> None:
             click.echo(_("No flags."))
     if found:
         raise click.exceptions.Exit(1)
+
+
+@registry.command("id")
+def registry_id() -> None:
+    """Print the registry's public key (kiosks set it as [sync] registry_public_key)."""
+    from helpdesk.registry.identity import registry_key
+    from helpdesk.sync.protocol import encode_public_key
+
+    click.echo(encode_public_key(registry_key().public_key()))
+
+
+@registry.command("import")
+@db_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--receipt", "receipt_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the signed receipt (default: FILE.receipt.json).")
+def import_(db_url: str | None, file: Path, receipt_path: Path | None) -> None:
+    """Ingest an offline bundle (same checks as HTTP) and write a signed receipt."""
+    from helpdesk.registry.bundles import import_bundle
+    from helpdesk.registry.db import open_db
+    from helpdesk.registry.identity import registry_key
+
+    out = receipt_path or file.with_name(file.name + ".receipt.json")
+    result = import_bundle(open_db(db_url), file, registry_key(), out)
+    dup = len(result.acks) - result.stored
+    click.echo(_("Imported {stored} new records ({dup} already held, {bad} refused); receipt: {path}").format(
+        stored=result.stored, dup=dup, bad=len(result.rejected), path=out))
+    if result.rejected:
+        raise click.exceptions.Exit(1)

@@ -4,7 +4,8 @@ One database transaction per batch, holding the kiosk's row lock (PostgreSQL
 ``FOR UPDATE``; SQLite's write lock), so a kiosk's chain advances one batch at a time.
 
 - unknown kiosk, revoked kiosk, bad signature → :class:`Unauthorized`, nothing stored;
-- a batch id seen before → :class:`Replayed`, nothing changes;
+- a batch id seen before → :class:`Replayed`, nothing changes (an offline bundle imported
+  again is acknowledged again instead: every record a ``duplicate``);
 - audit entries are re-hashed here; they must be contiguous, match the entries the
   registry already holds (else a *fork*) and continue from its head (else a *gap*):
   :class:`ChainFlagged`, a row in ``flags``, nothing stored;
@@ -109,7 +110,8 @@ def _authorise(conn: Connection, doc: Mapping[str, Any]) -> Kiosk:
 def _ingest(conn: Connection, doc: dict[str, Any], source: str) -> IngestResult:
     kiosk = _authorise(conn, doc)
     batch_id = doc["batch_id"]
-    if conn.execute(select(batches.c.id).where(batches.c.id == batch_id)).first() is not None:
+    seen = conn.execute(select(batches.c.id).where(batches.c.id == batch_id)).first() is not None
+    if seen and source != "bundle":  # a bundle imported again is acknowledged again, changing nothing
         raise Replayed("Batch {batch} was already received", batch=batch_id)
     entries = _chain_of(doc["audit"], kiosk.id)
     new = _continue(conn, kiosk, entries)
@@ -129,8 +131,9 @@ def _ingest(conn: Connection, doc: dict[str, Any], source: str) -> IngestResult:
         head = {"seq": kiosk.head_seq, "hash": kiosk.head_hash, "time": kiosk.head_time}
     result = IngestResult(batch_id, kiosk.id, head=head)
     _records(conn, kiosk, entries, doc["records"], batch_id, received, result)
-    conn.execute(insert(batches).values(id=batch_id, kiosk_id=kiosk.id, received_at=received,
-                                        records=result.stored, source=source))
+    if not seen:
+        conn.execute(insert(batches).values(id=batch_id, kiosk_id=kiosk.id, received_at=received,
+                                            records=result.stored, source=source))
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -124,3 +125,46 @@ def check_registry(url: str) -> RegistryCheck:
         raise NotConfigured("No registry URL: give --registry URL or set registry_url")
     with RegistryClient(url, ca=config.registry_ca) as client:
         return verify_against_registry(settings.data_dir, settings.kiosk_id, client)
+
+
+@sync.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export(directory: Path) -> None:
+    """Write every pending record as a signed bundle in DIRECTORY (e.g. a USB stick)."""
+    from helpdesk.config import load_settings
+    from helpdesk.store import open_store
+    from helpdesk.sync.bundle import export_bundle
+    from helpdesk.sync.identity import kiosk_identity
+    from helpdesk.sync.relay import state_path
+    from helpdesk.sync.state import load_state
+
+    settings = load_settings()
+    with open_store(settings.data_dir, settings.kiosk_id, read_only=True) as store:
+        path, count = export_bundle(store, kiosk_identity(settings), directory,
+                                    load_state(state_path(settings)).registry_head)
+    click.echo(_("Wrote {count} records to {path}").format(count=count, path=path))
+
+
+@sync.command("receipt")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def receipt(file: Path) -> None:
+    """Mark the records a registry receipt acknowledges as synced."""
+    from helpdesk.config import load_settings
+    from helpdesk.store import StoreBusy, open_store
+    from helpdesk.sync.bundle import apply_receipt, read_receipt
+    from helpdesk.sync.errors import NotConfigured
+    from helpdesk.sync.settings import sync_settings
+
+    settings = load_settings()
+    config = sync_settings(settings)
+    if not config.registry_public_key:
+        raise NotConfigured("Set [sync] registry_public_key (as 'helpdesk registry id' prints it) to accept receipts")
+    doc = read_receipt(file, config.registry_public_key, settings.kiosk_id)
+    try:
+        store = open_store(settings.data_dir, settings.kiosk_id)
+    except StoreBusy as exc:
+        raise StoreBusy("Close the kiosk first: the record store is in use") from exc
+    with store:
+        marked = apply_receipt(store, doc)
+        left = store.outbox.count()
+    click.echo(_("{marked} records marked synced; {pending} pending.").format(marked=marked, pending=left))

@@ -5,6 +5,7 @@
     registry_ca = "/etc/helpdesk/registry-ca.pem"   # trust this certificate (self-signed registry)
     interval_seconds = 30                            # between pushes when all is well
     batch_size = 500
+    registry_public_key = "…"                        # signs receipts of offline bundles (helpdesk registry id)
 
 ``HELPDESK_REGISTRY_URL`` and ``HELPDESK_REGISTRY_CA`` override the file.
 """
@@ -28,6 +29,7 @@ class SyncSettings:
     registry_ca: Path | None = None
     interval: float = 30.0
     batch_size: int = 500
+    registry_public_key: str = ""
 
     @property
     def configured(self) -> bool:
@@ -47,4 +49,4 @@ def sync_settings(settings: Settings) -> SyncSettings:
     if batch_size < 1 or interval <= 0:
         raise ConfigError("[sync] interval_seconds and batch_size must be positive")
     return SyncSettings(settings.registry_url.rstrip("/"), Path(str(ca)).expanduser() if ca else None,
-                        interval, batch_size)
+                        interval, batch_size, str(table.get("registry_public_key", "")))
