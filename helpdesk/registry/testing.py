@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -41,7 +42,9 @@ class RegistryServer:
     keep the same port and database, so clients see an outage, not a new registry."""
 
     def __init__(self, db_url: str, log_path: Path, *, port: int | None = None,
-                 env: dict[str, str] | None = None, read_token: str = "test-read-token") -> None:
+                 env: dict[str, str] | None = None, read_token: str = "test-read-token",
+                 tls: tuple[Path, Path] | None = None) -> None:
+        self.tls = tls  # (certificate, key): serve https
         self.db_url = db_url
         self.port = port or free_port()
         self.log_path = log_path
@@ -51,11 +54,16 @@ class RegistryServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def _verify(self) -> ssl.SSLContext | bool:
+        return ssl.create_default_context(cafile=str(self.tls[0])) if self.tls else True
 
     def start(self, timeout: float = 30.0) -> RegistryServer:
         cmd = [sys.executable, "-m", "helpdesk.cli", "registry", "serve", "--db", self.db_url,
                "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.tls:
+            cmd += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + timeout
@@ -63,7 +71,7 @@ class RegistryServer:
             if self.proc.poll() is not None:
                 raise ComponentUnavailable(f"the registry exited ({self.proc.returncode}): {self.log_tail()}")
             try:
-                if httpx.get(self.url + "/healthz", timeout=1.0).status_code == 200:
+                if httpx.get(self.url + "/healthz", timeout=1.0, verify=self._verify()).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
@@ -95,7 +103,7 @@ class RegistryServer:
         self.proc = None
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30.0,
+        return httpx.Client(base_url=self.url, timeout=30.0, verify=self._verify(),
                             headers={"Authorization": f"Bearer {self.read_token}"})
 
 
@@ -217,3 +225,32 @@ class KioskUnderTest:
 
     def close(self) -> None:
         self.store.close()
+
+
+def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """A certificate (and its key) for ``host`` as an IP address SAN, valid for a day."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "helpdesk registry (test)")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "registry.crt", directory / "registry.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+    return cert_path, key_path
