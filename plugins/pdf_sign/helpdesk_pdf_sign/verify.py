@@ -76,11 +76,12 @@ class SignatureReport:
     trusted: bool
     revocation: Revocation
     covers_whole_file: bool
+    changes_allowed: bool  # what was added after this signature (if anything) is allowed by it
     reasons: tuple[Reason, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.intact and self.valid and self.trusted
+        return self.intact and self.valid and self.trusted and self.changes_allowed
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,6 +94,7 @@ class SignatureReport:
             "trusted": self.trusted,
             "revocation": self.revocation,
             "covers_whole_file": self.covers_whole_file,
+            "changes_allowed": self.changes_allowed,
             "reasons": [r.localized() for r in self.reasons],
         }
 
@@ -140,7 +142,7 @@ async def _judge(sig: Any, trust: TrustStore, dss: DocumentSecurityStore | None,
     try:
         status = await _validate(sig, _context(trust, dss, fetch, timeout))
     except (SignatureValidationError, ValueError, KeyError) as exc:
-        return SignatureReport(name, "", "", "", None, False, False, False, False, "unknown", False,
+        return SignatureReport(name, "", "", "", None, False, False, False, False, "unknown", False, False,
                                (Reason(N_("The signature cannot be read: {error}"), {"error": str(exc)}),))
     revocation: Revocation = "unknown"
     reasons: list[Reason] = []
@@ -150,9 +152,12 @@ async def _judge(sig: Any, trust: TrustStore, dss: DocumentSecurityStore | None,
         revocation = "revoked"
         reasons.append(Reason(N_("The signer's certificate has been revoked")))
     elif status.trusted:
-        revocation = "good" if revocation_urls(cert) else "unknown"
-        if revocation == "unknown":
+        if not revocation_urls(cert):
             reasons.append(Reason(N_("Revocation unknown: the certificate names no CRL or OCSP service")))
+        elif fetch or dss is not None:  # hard-fail: trusted means the revocation data was found and good
+            revocation = "good"
+        else:
+            reasons.append(Reason(N_("Revocation unknown: not checked (offline)")))
     elif indic in _REVINFO_MISSING:
         # Trust without revocation data: judge the chain alone and say revocation is unknown.
         status = await _validate(sig, _context(trust, None, False, timeout))
@@ -167,15 +172,16 @@ async def _judge(sig: Any, trust: TrustStore, dss: DocumentSecurityStore | None,
         reasons.append(Reason(message or N_("The signer's certificate is not trusted ({problem})"),
                               {"problem": getattr(indic, "name", "?")}))
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    if status.intact and not whole and not status.docmdp_ok:
+    changes_allowed = status.docmdp_ok is not False  # None: nothing was added after the signature
+    if status.intact and not changes_allowed:
         reasons.append(Reason(N_("The file was changed after signing in a way the signature does not allow")))
     stamp = status.timestamp_validity
     when = stamp.timestamp if stamp is not None else status.signer_reported_dt
     return SignatureReport(
         field=name, subject=_subject(status.signing_cert), common_name=_cn(cert), serial=f"{cert.serial_number:X}",
         signing_time=when, timestamped=stamp is not None, intact=status.intact, valid=status.valid,
-        trusted=status.trusted and revocation != "revoked" and bool(status.docmdp_ok is not False),
-        revocation=revocation, covers_whole_file=whole, reasons=tuple(reasons),
+        trusted=status.trusted and revocation != "revoked", revocation=revocation, covers_whole_file=whole,
+        changes_allowed=changes_allowed, reasons=tuple(reasons),
     )
 
 

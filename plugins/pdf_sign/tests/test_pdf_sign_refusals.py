@@ -6,13 +6,17 @@ over real HTTP on 127.0.0.1.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from helpdesk_pdf_sign import service
+from helpdesk_pdf_sign.certcheck import TrustStore
+from helpdesk_pdf_sign.config import SignConfig
 from helpdesk_pdf_sign.signing import SignFailed
+from helpdesk_pdf_sign.verify import verify_pdf
 from pdf_sign_kit import (
     ENCRYPTION_ONLY,
     CRLServer,
@@ -25,7 +29,7 @@ from pdf_sign_kit import (
     unused_url,
 )
 
-from helpdesk.extension import PinIncorrect, Secret, TokenRemovedError
+from helpdesk.extension import PinIncorrect, Secret, TokenRemovedError, WorkflowContext
 from helpdesk.testing.ca import TestCA
 from helpdesk.testing.kit import Kiosk
 from helpdesk.testing.softhsm import SoftHSMStore
@@ -87,8 +91,12 @@ def test_revoked_certificate_is_refused(kiosk: Kiosk, issue: Callable[..., Issue
     assert crl_server.requests >= 1
 
 
+def no_embed(ctx: WorkflowContext) -> SignConfig:
+    return dataclasses.replace(SignConfig.from_settings(ctx.settings), embed_revocation=False, revocation=False)
+
+
 def test_good_crl_gives_b_lt_with_revocation_checked(kiosk: Kiosk, issue: Callable[..., Issued],
-                                                     crl_server: CRLServer) -> None:
+                                                     crl_server: CRLServer, helpdesk_home: Path) -> None:
     issued = issue(ca=crl_server.ca)
     token = read_token(kiosk, issued.serial)
     ctx = context(kiosk, token)
@@ -99,6 +107,17 @@ def test_good_crl_gives_b_lt_with_revocation_checked(kiosk: Kiosk, issue: Callab
                                     Secret(issued.token.pin))
     assert outcome.ok and outcome.record.payload["level"] == "B-LT"
     assert outcome.signature.revocation == "good"
+    # B-LT: the CRL travels inside the PDF, so the check holds offline, with the server gone.
+    crl_server.close()
+    trust = TrustStore.load(helpdesk_home / "trust")
+    [offline] = verify_pdf(outcome.signed, trust, fetch=False)
+    assert offline.ok and offline.revocation == "good"
+    # A B-B signature of the same certificate, checked offline: revocation unknown, said so.
+    [unchecked] = verify_pdf(service.sign_document(ctx, prepared, service.make_test_document(ctx, prepared),
+                                                   Secret(issued.token.pin), config=no_embed(ctx)).signed,
+                             trust, fetch=False)
+    assert unchecked.revocation == "unknown"
+    assert "Tình trạng thu hồi không xác định: chưa kiểm tra (ngoại tuyến)" in [r.localized() for r in unchecked.reasons]
 
 
 def test_unreachable_crl_is_unknown_and_said_so(kiosk: Kiosk, issue: Callable[..., Issued],
