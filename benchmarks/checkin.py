@@ -35,9 +35,9 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 
-from helpdesk_training import plugin
 from helpdesk_training.checkin import CheckInDesk
 from helpdesk_training.model import Session, TrainingBook, TrainingClass
+from helpdesk_training.plugin import spec
 from helpdesk_training.roster import trainee_from_subscriber
 
 from helpdesk.extension import (
@@ -70,7 +70,7 @@ def token_for(serial: str, name: str, cert_serial: str) -> TokenInfo:
 
 def build(root: Path, subscribers: int, classes: int) -> tuple[Store, WorkflowContext, list[list[TokenInfo]]]:
     store = open_store(root / "data", "bench")
-    plugin.helpdesk_register_record_types(store.register_record_type)  # type: ignore[attr-defined]
+    spec.hooks("training")["helpdesk_register_record_types"](store.register_record_type)
     store.units.add_many(make_units(), "bench")
     rows = make_roster(subscribers)
     started = time.perf_counter()

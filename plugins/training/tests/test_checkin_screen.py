@@ -67,6 +67,7 @@ async def test_final_try_needs_f8_and_spends_nothing_before_injected_fault(
         await pilot.press("f3")
         feed(app, token_worker, who.serial)
         await wait_until(pilot, lambda: screen.pending is not None, what="the PIN prompt")
+        await wait_until(pilot, lambda: screen.query_one("#pin", PinInput).has_focus, what="the PIN field")
         assert screen.status_text == ("Thiết bị của Nguyễn Thị Ánh Tuyết chỉ còn một lần nhập PIN: nhấn F8 để cho "
                                       "phép, hoặc F7 để điểm danh không xác thực PIN.")
         await type_text(pilot, "000000")
@@ -118,6 +119,7 @@ async def test_over_capacity_and_twice_are_shown_and_the_pin_is_nowhere(
         await pilot.press("f3")
         feed(app, token_worker, who.serial)
         await wait_until(pilot, lambda: screen.pending is not None, what="the PIN prompt")
+        await wait_until(pilot, lambda: screen.query_one("#pin", PinInput).has_focus, what="the PIN field")
         await type_text(pilot, CANARY)
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen.present, what="the check-in")

@@ -95,7 +95,7 @@ async def test_trainer_checks_in_a_class_in_the_real_kiosk(
         assert screen.pin_proof
         pair = token_in_reader(b.token)
         await wait_until(pilot, lambda: screen.pending is not None, timeout=20, what="the PIN prompt")
-        assert screen.query_one("#pin", PinInput).has_focus
+        await wait_until(pilot, lambda: screen.query_one("#pin", PinInput).has_focus, what="the PIN field's focus")
         assert f"{b.name}: nhập mã PIN rồi nhấn Enter." == screen.status_text
         await type_text(pilot, "000000")
         await pilot.press("enter")
@@ -129,7 +129,7 @@ async def test_trainer_checks_in_a_class_in_the_real_kiosk(
         await present("Võ Thị Hồng Nhung")
 
         # 6. a walk-in, by ID number
-        assert screen.query_one("#search", Input).has_focus
+        await wait_until(pilot, lambda: screen.query_one("#search", Input).has_focus, what="the search field")
         await type_text(pilot, PEOPLE[4][1])
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen.found, what="the search")
