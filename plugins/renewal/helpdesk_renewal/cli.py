@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from helpdesk.extension import _, command_context, get_language, pin_stdin_option, read_pin
-from helpdesk_renewal.model import KINDS, REASONS, STATUSES, TYPES, RenewalError, label
+from helpdesk_renewal.model import KINDS, REASONS, STATUSES, TYPES, RenewalError, label, localized
 
 if TYPE_CHECKING:
     from helpdesk.extension import WorkflowContext
@@ -295,12 +295,13 @@ def import_command(path: Path, skip_invalid: bool, as_json: bool, operator: str 
     with _context(operator) as ctx:
         report = import_delivery(ctx, path, skip_invalid=skip_invalid)
     if as_json:
-        _echo_json({"rows": len(report.rows), "bad": [{"line": r.line, "problems": r.problems} for r in report.bad],
+        _echo_json({"rows": len(report.rows),
+                    "bad": [{"line": r.line, "problems": [p.localized() for p in r.problems]} for r in report.bad],
                     "certificates": report.applied, "requests": report.updated_requests})
     else:
         click.echo(_("{good} good rows, {bad} bad rows").format(good=len(report.good), bad=len(report.bad)))
         for row in report.bad:
-            click.echo(_("Line {line}: {problems}").format(line=row.line, problems="; ".join(row.problems)), err=True)
+            click.echo(_("Line {line}: {problems}").format(line=row.line, problems=localized(row.problems)), err=True)
     if report.bad and not skip_invalid:
         click.echo(_("Nothing was imported: fix the rows above or use --skip-invalid."), err=True)
         raise SystemExit(1)

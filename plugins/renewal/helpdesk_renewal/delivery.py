@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from helpdesk.extension import fold, nfc
 from helpdesk_renewal import requests
-from helpdesk_renewal.model import DELIVERIES, RenewalError, clean_serial
+from helpdesk_renewal.model import DELIVERIES, N_, Issue, RenewalError, clean_serial
 
 if TYPE_CHECKING:
     from helpdesk.extension import WorkflowContext
@@ -48,7 +48,7 @@ _NATIONAL = re.compile(r"^[0-9]{12}$")
 class DeliveryRow:
     line: int
     values: dict[str, str]
-    problems: list[str] = field(default_factory=list)
+    problems: list[Issue] = field(default_factory=list)
     request: dict[str, Any] | None = None
     outcome: str = "issued"
 
@@ -143,47 +143,51 @@ def check(ctx: WorkflowContext, rows: Sequence[Sequence[str]]) -> list[DeliveryR
         problems = row.problems
         outcome = OUTCOMES.get(fold(values.get("outcome", "")))
         if outcome is None:
-            problems.append(f"outcome {values['outcome']!r} is not Đã cấp or Từ chối")
+            problems.append(Issue(N_("outcome '{value}' is not Đã cấp or Từ chối"), {"value": values["outcome"]}))
         row.outcome = outcome or "issued"
         if not values.get("name"):
-            problems.append("name is required")
+            problems.append(Issue(N_("the name is required")))
         national = values.get("national_id", "").replace(" ", "")
         if national and not _NATIONAL.match(national):
-            problems.append(f"citizen ID {national!r} must be 12 digits")
+            problems.append(Issue(N_("citizen ID '{value}' must be 12 digits"), {"value": national}))
         values["national_id"] = national
         serial = clean_serial(values.get("cert_serial"))
         values["cert_serial"] = serial
         if row.outcome == "issued":
             if serial and not _HEX.match(serial):
-                problems.append(f"certificate serial {values.get('cert_serial')!r} is not hexadecimal")
+                problems.append(Issue(N_("certificate serial '{value}' is not hexadecimal"), {"value": serial}))
             if not serial and not values.get("token_serial"):
-                problems.append("an issued row names the certificate serial or the token serial")
+                problems.append(Issue(N_("an issued row names the certificate serial or the token serial")))
             if serial:
                 end = _day(values.get("not_after", ""))
                 if end is None:
-                    problems.append(f"valid-to date {values.get('not_after', '')!r} is not a date (dd/mm/yyyy)")
+                    problems.append(Issue(N_("valid-to date '{value}' is not a date (dd/mm/yyyy)"),
+                                          {"value": values.get("not_after", "")}))
                 else:
                     values["not_after"] = end + "T23:59:59Z"
                 if serial in seen:
-                    problems.append(f"certificate {serial} is also on line {seen[serial]}")
+                    problems.append(Issue(N_("certificate {serial} is also on line {line}"),
+                                          {"serial": serial, "line": seen[serial]}))
                 seen[serial] = offset
         request_id = values.get("request_id", "").upper()
         if request_id:
             row.request = by_id.get(request_id)
             if row.request is None:
-                problems.append(f"no request {request_id}")
+                problems.append(Issue(N_("no request {id}"), {"id": request_id}))
         elif national:
             found = submitted.get(national, [])
             if len(found) > 1:
-                problems.append(f"{len(found)} submitted requests for citizen ID {national}: give the request id")
+                problems.append(Issue(N_("{count} submitted requests for citizen ID {value}: give the request id"),
+                                      {"count": len(found), "value": national}))
             row.request = found[0] if len(found) == 1 else None
         if row.request is not None:
             if row.request["status"] != "submitted":
-                problems.append(f"request {row.request['id']} is {row.request['status']}, not submitted")
+                problems.append(Issue(N_("request {id} is {status}, not submitted"),
+                                      {"id": row.request["id"], "status": row.request["status"]}))
             elif national and row.request["national_id"] != national:
-                problems.append(f"request {row.request['id']} is for another citizen ID")
+                problems.append(Issue(N_("request {id} is for another citizen ID"), {"id": row.request["id"]}))
         if row.request is None and (row.outcome != "issued" or not serial):
-            problems.append("no submitted request matches this row")
+            problems.append(Issue(N_("no submitted request matches this row")))
         out.append(row)
     return out
 
@@ -225,8 +229,4 @@ def import_delivery(ctx: WorkflowContext, path: Path, *, skip_invalid: bool = Fa
         return report
     report.applied, report.updated_requests = apply(ctx, report.good, path.name)
     return report
-
-
-def problems_text(rows: Sequence[DeliveryRow]) -> list[str]:
-    return [f"{r.line}: {'; '.join(r.problems)}" for r in rows if r.problems]
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from helpdesk.extension import FormDocument, FormSeal, Record, Signer, long_table, nfc
+from helpdesk.extension import FormDocument, FormSeal, Record, Signer, get_language, long_table, nfc
 from helpdesk_renewal import requests
-from helpdesk_renewal.model import LIST_RECORD, NUMBER_SERIES, REASONS, TYPES, RenewalError
+from helpdesk_renewal.model import LIST_RECORD, NUMBER_SERIES, REASONS, TYPES, RenewalError, label
 
 if TYPE_CHECKING:
     from helpdesk.extension import Organisation, WorkflowContext
@@ -177,8 +177,8 @@ def export(ctx: WorkflowContext, type_: str, unit: str | None = None,
     rows = sorted(requests.find(ctx, type_=type_, status="draft", unit=unit),
                   key=lambda r: (str(r.get("unit")), str(r.get("created"))))
     if not rows:
-        raise RenewalError("No draft {type} requests to list{where}", type=TYPES[type_][1],
-                           where=f" ({unit})" if unit else "")
+        raise RenewalError("No draft {type} requests to list{where}", type=label(TYPES, type_, get_language()),
+                           where=" (" + unit + ")" if unit else "")
     unit_name = str(rows[0]["unit"]) if unit else ""
     day = ctx.now().date()
     with ctx.next_number(NUMBER_SERIES, day.year) as n:

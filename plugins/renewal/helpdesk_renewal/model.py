@@ -8,10 +8,11 @@ the forms could not print.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from helpdesk.extension import HelpdeskError
+from helpdesk.extension import HelpdeskError, _
 
 TABLE = "renewal.requests"
 DELIVERIES = "renewal.deliveries"
@@ -100,24 +101,47 @@ def clean_serial(value: object) -> str:
     return text.lstrip("0") or ("0" if text else "")
 
 
-def form_problems(data: Mapping[str, Any]) -> list[str]:
-    """Problems with the form's data (English): name, position, unit, citizen ID, e-mail."""
-    problems: list[str] = []
-    for key, what in (("name", "name"), ("unit", "unit"), ("position", "position")):
-        if not str(data.get(key) or "").strip():
-            problems.append(f"{what} is required")
+def N_(message: str) -> str:  # gettext's name: marks a msgid translated later
+    return message
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem with a value: an English msgid with {params}, shown translated."""
+
+    message: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message.format(**self.params)
+
+    def localized(self) -> str:
+        return _(self.message).format(**self.params)
+
+
+_REQUIRED = {"name": N_("the name is required"), "unit": N_("the unit is required"),
+             "position": N_("the position is required")}
+
+
+def form_problems(data: Mapping[str, Any]) -> list[Issue]:
+    """Problems with the form's data: name, position, unit, citizen ID, e-mail."""
+    problems = [Issue(message) for key, message in _REQUIRED.items() if not str(data.get(key) or "").strip()]
     national = str(data.get("national_id") or "")
     if not _NATIONAL.match(national):
-        problems.append(f"citizen ID {national!r} must be 12 digits")
+        problems.append(Issue(N_("citizen ID '{value}' must be 12 digits"), {"value": national}))
     email = str(data.get("email") or "")
     if not _EMAIL.match(email):
-        problems.append(f"e-mail {email!r} must be an official address ending in .gov.vn")
+        problems.append(Issue(N_("e-mail '{value}' must be an official address ending in .gov.vn"), {"value": email}))
     return problems
 
 
+def localized(issues: Sequence[Issue]) -> str:
+    return "; ".join(issue.localized() for issue in issues)
+
+
 def validate_row(row: Mapping[str, Any]) -> list[str]:
-    """The table's validator: a request row as stored."""
-    problems = form_problems(row)
+    """The table's validator: a request row as stored (English problems)."""
+    problems = [str(issue) for issue in form_problems(row)]
     kind_ = row.get("type")
     if kind_ not in TYPES:
         problems.append(f"type {kind_!r} is not one of {', '.join(TYPES)}")

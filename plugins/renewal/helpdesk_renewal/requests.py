@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from helpdesk.extension import nfc
+from helpdesk.extension import get_language, nfc
 from helpdesk_renewal.model import (
     KINDS,
     REASONS_FOR_TYPE,
@@ -25,6 +25,8 @@ from helpdesk_renewal.model import (
     duplicate_of,
     form_problems,
     is_open,
+    label,
+    localized,
     validate_row,
 )
 
@@ -75,7 +77,7 @@ def build(ctx: WorkflowContext, type_: str, kind: str, data: Mapping[str, Any], 
     form["cert_serial"] = clean_serial(form["cert_serial"])
     problems = form_problems(form)
     if problems:
-        raise RenewalError("The request form is not valid: {problems}", problems="; ".join(problems))
+        raise RenewalError("The request form is not valid: {problems}", problems=localized(problems))
     now = _now(ctx)
     return {"id": uuid.uuid4().hex[:10].upper(), "type": type_, "kind": kind, "reason": reason, **form,
             "status": "draft", "created": now, "updated": now, "list_number": "", "key_id": "",
@@ -92,7 +94,8 @@ def add(ctx: WorkflowContext, rows: Sequence[dict[str, Any]]) -> list[dict[str, 
             if found is not None:
                 raise DuplicateRequest(
                     "{name} already has an open {type} request ({id}, {status}): refused",
-                    name=row["name"], type=TYPES[row["type"]][1], id=found["id"], status=found["status"])
+                    name=row["name"], type=label(TYPES, row["type"], get_language()), id=found["id"],
+                    status=label(STATUSES, found["status"], get_language()))
         saved = book.put_many({row["id"]: row for row in rows}, ctx.operator.id)
     return [saved[row["id"]] for row in rows]
 

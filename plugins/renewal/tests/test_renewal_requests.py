@@ -29,16 +29,16 @@ def test_a_skipped_status_is_refused_and_nothing_changes(ctx: WorkflowContext) -
 
 
 @pytest.mark.parametrize(("field", "value", "problem"), [
-    ("national_id", "12345", "12 digits"),
-    ("national_id", "09218600123", "12 digits"),
-    ("email", "tuyet@gmail.com", ".gov.vn"),
-    ("name", " ", "name is required"),
-    ("unit", "", "unit is required"),
+    ("national_id", "12345", "số định danh cá nhân '12345' phải gồm 12 chữ số"),
+    ("national_id", "09218600123", "phải gồm 12 chữ số"),
+    ("email", "tuyet@gmail.com", "phải là địa chỉ công vụ (đuôi .gov.vn)"),
+    ("name", " ", "thiếu họ và tên"),
+    ("unit", "", "thiếu cơ quan, đơn vị công tác"),
 ])
 def test_bad_form_data_is_refused(ctx: WorkflowContext, field: str, value: str, problem: str) -> None:
     with pytest.raises(RenewalError, match="not valid") as caught:
         requests.build(ctx, "new", "person", form(**{field: value}))
-    assert problem in str(caught.value)
+    assert problem in caught.value.localized()
 
 
 def test_reason_must_fit_the_type(ctx: WorkflowContext) -> None:
@@ -79,4 +79,4 @@ def test_cli_request_add_list_show_set_status(renewal_plugin: str) -> None:
     assert len(run_json("renewal", "request", "list")["requests"]) == 2
     bad = run("renewal", "request", "add", "--type", "new", "--name", "A", "--position", "B", "--unit", "C",
               "--national-id", "1234", "--email", "a@cantho.gov.vn")
-    assert bad.exit_code == 2 and "12 digits" in bad.stderr
+    assert bad.exit_code == 2 and "Thông tin đề nghị chưa hợp lệ: số định danh cá nhân '1234' phải gồm 12 chữ số" in bad.stderr
