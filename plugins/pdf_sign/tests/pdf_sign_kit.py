@@ -303,8 +303,10 @@ async def wait_until(pilot: Any, condition: Callable[[], object], timeout: float
 
 
 def screen_text(screen: Screen[Any]) -> str:
-    """Every Static's text on the screen (what the operator sees)."""
-    return "\n".join(str(w.content) for w in screen.query(Static))
+    """Every Static's text on the screen, markup rendered (what the operator sees)."""
+    from rich.text import Text
+
+    return "\n".join(Text.from_markup(str(w.content)).plain for w in screen.query(Static))
 
 
 # ---- an RFC 3161 timestamp server on 127.0.0.1 (pyHanko's DummyTimeStamper behind real HTTP) --

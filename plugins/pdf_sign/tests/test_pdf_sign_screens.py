@@ -29,7 +29,7 @@ async def test_test_signing_by_keyboard(desk: Desk, issue: Callable[..., Issued]
         desk.insert(issued)
         await wait_until(pilot, lambda: screen.prepared is not None)
         shown = screen_text(screen)
-        assert "Mã PIN: bình thường" in " ".join(shown.split()).replace("User PIN", "Mã PIN") or "bình thường" in shown
+        assert "Mã PIN người dùng: bình thường" in shown and "Đầu đọc có bàn phím PIN: không" in shown
         assert "Còn hiệu lực từ" in shown and "Không xác định" in shown
         assert "Người nhận nhập mã PIN" in screen.status_text
         await type_text(pilot, issued.token.pin)
@@ -158,3 +158,22 @@ async def test_handover_then_the_holder_signs_the_record(handover_plugin: str, d
                                        fetch=False)
     assert report.ok and report.common_name == HOLDER
     assert " ".join(pdf_text(signed).split()) == " ".join(pdf_text(paper).split())
+
+
+async def test_injected_pin_pad_reader_asks_the_reader_for_the_pin(desk: Desk, issue: Callable[..., Issued]) -> None:
+    """A PIN-pad reader (flag injected at the TokenWorker boundary): the kiosk takes no PIN and
+    asks the token to use its protected path; SoftHSM2 has none, and says so."""
+    issued = issue()
+    desk.kiosk.worker.inject_fault(issued.serial,
+                                   InjectedFault(flags={"protected_authentication_path": True})).result()
+    screen = TestSignScreen(desk.context(desk.kiosk.worker.identify(issued.serial).result(timeout=30)))
+    async with desk.app(screen).run_test(size=(120, 60)) as pilot:
+        await wait_until(pilot, lambda: screen.prepared is not None)
+        assert "Nhấn F9 rồi nhập PIN trên bàn phím của đầu đọc" in screen.status_text
+        assert "Đầu đọc có bàn phím PIN: có" in screen_text(screen)
+        assert not screen.query_one("#pin").has_focus  # nothing to type on the kiosk
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: "không có bàn phím PIN" in screen.status_text, timeout=30)
+        assert not screen.busy
+        assert screen.outcome is None
+    assert desk.kiosk.store.records(type="pdf_sign.test") == []

@@ -163,15 +163,15 @@ class SignScreen(WorkflowScreen):
 
     def show_token(self, token: TokenInfo) -> None:
         cert = next((c for c in token.certificates if not c.error), None)
-        rows = [
-            f"[b]{escape(_('Token'))}:[/b] {escape(token.label)} · {escape(token.serial)}",
-            f"[b]{escape(_('User PIN'))}:[/b] " + escape(_(PIN_STATES.get(token.flags.user_pin_state, "?"))),
-            f"[b]{escape(_('PIN pad reader'))}:[/b] " + escape(_("yes") if token.flags.protected_authentication_path
-                                                                else _("no")),
+        pad = token.flags.protected_authentication_path
+        lines = [
+            (_("Token"), f"{token.label} · {token.serial}"),
+            (_("User PIN"), _(PIN_STATES.get(token.flags.user_pin_state, "?"))),
+            (_("PIN pad reader"), _("yes") if pad else _("no")),
         ]
         if cert is not None:
-            rows.append(f"[b]{escape(_('Certificate'))}:[/b] {escape(cert.subject.common_name)} · {escape(cert.serial)}")
-        self.query_one("#token", Static).update("\n".join(rows))
+            lines.append((_("Certificate"), f"{cert.subject.common_name} · {cert.serial}"))
+        self.query_one("#token", Static).update("\n".join(f"[b]{escape(k)}:[/b] {escape(v)}" for k, v in lines))
 
     # ---- signing ----------------------------------------------------------------------------
     def action_sign(self) -> None:
