@@ -39,8 +39,9 @@ def kiosk_signed(kiosk: Kiosk, issue: Callable[..., Issued], tmp_path: Path) -> 
     prepared = service.prepare(ctx, token)
     outcome = service.sign_document(ctx, prepared, service.make_test_document(ctx, prepared),
                                     Secret(issued.token.pin), out=tmp_path / "ky-thu.pdf")
-    assert outcome.out_path is not None
-    return outcome.out_path
+    path: Path | None = outcome.out_path
+    assert path is not None
+    return path
 
 
 @pytest.fixture
