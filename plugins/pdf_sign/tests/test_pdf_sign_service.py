@@ -6,10 +6,15 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from helpdesk_pdf_sign import service
+from helpdesk_pdf_sign.certcheck import TrustStore, check_certificate
+from helpdesk_pdf_sign.config import SignConfig
+from helpdesk_pdf_sign.signing import NotAPdf
+from helpdesk_pdf_sign.verify import verify_pdf
 from pdf_sign_kit import HOLDER, Issued, TSAServer, context, read_token
 
-from helpdesk.extension import Secret
+from helpdesk.extension import ConfigError, Secret
 from helpdesk.testing.kit import Kiosk, Settings, TokenWorker, open_kiosk
 from helpdesk.testing.pdftools import pdf_text
 
@@ -54,3 +59,54 @@ def test_timestamp_server_configured_gives_b_t(pdf_sign_plugin: str, settings: S
     assert outcome.record.payload["level"] == "B-T"
     assert outcome.signature.timestamped and outcome.ok, [r.localized() for r in outcome.signature.reasons]
     assert "PAdES B-T" in " ".join(pdf_text(outcome.receipt_path or Path()).split())
+
+
+def test_a_chosen_pdf_is_signed_and_signed_again(kiosk: Kiosk, issue: Callable[..., Issued], tmp_path: Path) -> None:
+    """A PDF chosen by path; the signed result signed once more (a second field): both hold."""
+    issued = issue()
+    token = read_token(kiosk, issued.serial)
+    ctx = context(kiosk, token)
+    prepared = service.prepare(ctx, token)
+    chosen = tmp_path / "cong-van.pdf"
+    chosen.write_bytes(service.make_test_document(ctx, prepared).pdf)
+    first = service.sign_document(ctx, prepared, service.file_document(chosen), Secret(issued.token.pin),
+                                  out=tmp_path / "cong-van-ky.pdf")
+    assert first.record.payload["document"]["kind"] == "file"
+    assert first.record.payload["document"]["title"] == "cong-van.pdf"
+    again = service.sign_document(ctx, prepared, service.file_document(tmp_path / "cong-van-ky.pdf"),
+                                  Secret(issued.token.pin))
+    reports = verify_pdf(again.signed, TrustStore.load(ctx.settings.home / "trust"), fetch=False)
+    assert [r.field for r in reports] == ["KyThu1", "KyThu2"]
+    assert all(r.ok for r in reports) and not reports[0].covers_whole_file and reports[1].covers_whole_file
+
+
+def test_a_chosen_file_that_is_not_a_pdf_is_refused_before_the_token(tmp_path: Path) -> None:
+    text = tmp_path / "ghi-chu.pdf"
+    text.write_text("Không phải PDF")
+    with pytest.raises(NotAPdf) as caught:
+        service.file_document(text)
+    assert caught.value.localized() == "Tệp không phải văn bản PDF"
+    with pytest.raises(NotAPdf) as missing:
+        service.file_document(tmp_path / "khong-co.pdf")
+    assert "Không đọc được" in missing.value.localized()
+
+
+def test_an_empty_trust_store_refuses_with_where_to_put_the_roots(issue: Callable[..., Issued],
+                                                                  tmp_path: Path) -> None:
+    issued = issue()
+    config = SignConfig(trust_dir=tmp_path / "trust-empty")
+    report = check_certificate(issued.cert, config)
+    chain = report.check("chain")
+    assert chain.status == "fail" and not report.ok
+    assert chain.localized() == (f"Thư mục {tmp_path / 'trust-empty'} chưa có chứng thư số gốc tin cậy: "
+                                 "hãy chép chứng thư số gốc quốc gia vào đó")
+
+
+def test_settings_section_is_read_and_checked(settings: Settings) -> None:
+    config = SignConfig.from_settings(dataclasses.replace(settings, extra={"pdf_sign": {
+        "trust_dir": "/etc/helpdesk/trust", "tsa_url": " http://tsa.example/ ", "revocation": "off",
+        "fetch_timeout": "2.5"}}))
+    assert config == SignConfig(Path("/etc/helpdesk/trust"), "http://tsa.example/", False, 2.5, True)
+    with pytest.raises(ConfigError) as caught:
+        SignConfig.from_settings(dataclasses.replace(settings, extra={"pdf_sign": {"revocation": "maybe"}}))
+    assert "revocation phải là" in caught.value.localized()
