@@ -11,12 +11,15 @@ from pdf_sign_kit import OPERATOR
 from helpdesk.extension import RecordAction, Workflow, gettext
 from helpdesk.testing.kit import FormRegistry, Kiosk, RecordTypeRegistry
 
+#: What ``spec.install(globals())`` put into the plugin module, by hook name.
+HOOKS = plugin.spec.hooks(owner="pdf_sign")
+
 
 def test_hook_register_workflows(kiosk: Kiosk) -> None:
     from helpdesk_pdf_sign.screens.sign import TestSignScreen
 
     found: list[Workflow] = []
-    plugin.helpdesk_register_workflows(found.append)
+    HOOKS["helpdesk_register_workflows"](found.append)
     [workflow] = found
     assert workflow.id == "pdf_sign" and workflow.title("vi") == "Ký thử" and workflow.needs_token
     assert isinstance(workflow.open(kiosk.context(OPERATOR, None)), TestSignScreen)
@@ -24,28 +27,28 @@ def test_hook_register_workflows(kiosk: Kiosk) -> None:
 
 def test_hook_register_record_types() -> None:
     registry = RecordTypeRegistry()
-    plugin.helpdesk_register_record_types(registry.register)
-    plugin.helpdesk_register_record_types(registry.register)  # a second kiosk in the process: the same type
+    HOOKS["helpdesk_register_record_types"](registry.register)
+    HOOKS["helpdesk_register_record_types"](registry.register)  # a second kiosk in the process: the same type
     kind = registry.get("pdf_sign.test")
     assert kind is not None and kind.owner == "pdf_sign"
 
 
 def test_hook_register_forms() -> None:
     forms = FormRegistry()
-    plugin.helpdesk_register_forms(forms.register)
+    HOOKS["helpdesk_register_forms"](forms.register)
     assert "pdf_sign.test_document" in forms and "pdf_sign.receipt" in forms
 
 
 def test_hook_register_commands() -> None:
     group = click.Group("helpdesk")
-    plugin.helpdesk_register_commands(group)
+    HOOKS["helpdesk_register_commands"](group)
     sign = group.commands["sign"]
     assert isinstance(sign, click.Group) and set(sign.commands) == {"verify", "test"}
 
 
 def test_hook_register_catalogs() -> None:
     found: list[str | Path] = []
-    plugin.helpdesk_register_catalogs(found.append)
+    HOOKS["helpdesk_register_catalogs"](found.append)
     assert found == [plugin.LOCALE] and (plugin.LOCALE / "vi" / "LC_MESSAGES" / "pdf_sign.po").is_file()
 
 
@@ -66,6 +69,11 @@ def test_the_kiosk_wires_everything(kiosk: Kiosk) -> None:
     assert kiosk.plugin_failures == []
     assert "pdf_sign.receipt" in kiosk.forms and kiosk.store.record_types.get("pdf_sign.test") is not None
     assert gettext("Test signing") == "Ký thử"
+
+
+def test_the_module_carries_the_hooks() -> None:
+    assert all(getattr(plugin, name) is not None for name in HOOKS)
+    assert callable(plugin.helpdesk_register_record_actions)
 
 
 def test_the_entry_point_is_installed() -> None:
