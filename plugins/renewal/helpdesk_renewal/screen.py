@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 from helpdesk.extension import WorkflowScreen, _, get_language
 from helpdesk_renewal import due, requests
 from helpdesk_renewal.model import STATUSES, TYPES, label
+from helpdesk_renewal.service import revoke_and_reissue
 
 if TYPE_CHECKING:
     from helpdesk.extension import TokenInfo
@@ -24,7 +25,10 @@ class RenewalScreen(WorkflowScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         *WorkflowScreen.BINDINGS,
         Binding("f5", "reload", "Refresh", priority=True),
+        Binding("f7", "revoke_reissue", "Revoke and re-issue", priority=True),
     ]
+
+    _filed_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static(_("Certificate renewal"), classes="title")
@@ -61,9 +65,31 @@ class RenewalScreen(WorkflowScreen):
 
     def token_inserted(self, token: TokenInfo) -> None:
         self._show_token()
+        self.refresh_bindings()
 
     def token_removed(self, serial: str) -> None:
         self._show_token()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "revoke_reissue":
+            return self.token is not None
+        return True
+
+    def action_revoke_reissue(self) -> None:
+        """The token in the reader is lost to its holder (locked, compromised): revocation of its
+        certificate and a re-issue, filed together (one commit; duplicates refused)."""
+        token = self.token
+        if token is None or self.busy_with("renewal-file"):
+            return
+        self.status(_("Filing…"))
+        self.run_job(revoke_and_reissue, self.ctx, token, done=self._filed, group="renewal-file")
+
+    def _filed(self, rows: list[dict[str, Any]]) -> None:
+        revoke, reissue = rows
+        self._filed_text = _("Requests {revoke} (revocation) and {reissue} (re-issue) filed for {name}").format(
+            revoke=revoke["id"], reissue=reissue["id"], name=reissue["name"])
+        self.action_reload()
 
     def action_reload(self) -> None:
         self.status(_("Reading…"))
@@ -87,5 +113,9 @@ class RenewalScreen(WorkflowScreen):
         for r in rows:
             table.add_row(r["id"], label(TYPES, r["type"], language), r["name"], r["unit"],
                           label(STATUSES, r["status"], language), r.get("list_number") or "")
+        if self._filed_text:
+            self.status(self._filed_text, "ok")
+            self._filed_text = ""
+            return
         self.status(_("{due} certificates due, {requests} requests").format(due=len(found), requests=len(rows)),
                     "warning" if found else "ok")

@@ -12,7 +12,7 @@ from helpdesk_renewal.csr import TOKEN_WAIT, MadeRequest, make_csr, subject_from
 from helpdesk_renewal.model import RenewalError
 
 if TYPE_CHECKING:
-    from helpdesk.extension import Secret, WorkflowContext
+    from helpdesk.extension import Secret, TokenInfo, WorkflowContext
 
 SUBJECT_PARTS = ("C", "ST", "L", "O", "OU", "T", "CN", "E", "UID")
 
@@ -52,3 +52,33 @@ def make_request_csr(ctx: WorkflowContext, serial: str, pin: Secret, *, request_
                                   rw=True).result(timeout=TOKEN_WAIT)
         raise
     return made, saved
+
+
+def holder_of(ctx: WorkflowContext, token: TokenInfo) -> dict[str, Any]:
+    """The request form for the holder of ``token``: the roster entry with its serial, else
+    what its newest certificate says (name, agency, title, e-mail, citizen ID)."""
+    sub = ctx.store.subscribers.by_token_serial(token.serial)
+    if sub is not None:
+        return requests.from_subscriber(ctx, sub.id)
+    certs = [c for c in token.certificates if not c.error]
+    if not certs:
+        raise RenewalError("Token {serial} is not in the roster and holds no certificate: file the request with "
+                           "the holder's papers", serial=token.serial)
+    cert = max(certs, key=lambda c: c.not_after)
+    uid = cert.subject.get("UID")
+    return {"name": cert.subject.common_name, "unit": cert.subject.get("O") or cert.subject.get("OU"),
+            "position": cert.subject.get("T"), "email": cert.subject.get("E"),
+            "national_id": uid.split(":", 1)[-1] if uid else "", "cert_serial": cert.serial,
+            "token_serial": token.serial}
+
+
+def revoke_and_reissue(ctx: WorkflowContext, token: TokenInfo, kind: str = "person") -> list[dict[str, Any]]:
+    """Revocation of the token's certificate and a re-issue for its holder, in one commit."""
+    data = holder_of(ctx, token)
+    data["token_serial"] = token.serial
+    if not data.get("cert_serial"):
+        certs = [c for c in token.certificates if not c.error]
+        data["cert_serial"] = max(certs, key=lambda c: c.not_after).serial if certs else ""
+    reason = "locked" if token.flags.so_pin_locked or token.flags.user_pin_locked else "compromised"
+    rows = [requests.build(ctx, "revoke", kind, data, reason), requests.build(ctx, "reissue", kind, data, reason)]
+    return requests.add(ctx, rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -15,6 +16,9 @@ from textual.app import App
 from textual.widgets import DataTable
 
 from helpdesk.extension import Period, ReportSection, WorkflowContext
+from helpdesk.testing.ca import TestCA, person_subject
+from helpdesk.testing.fixtures_store import make_units
+from helpdesk.testing.softhsm import SoftHSMStore
 
 
 class HostApp(App[None]):
@@ -68,3 +72,40 @@ def test_hook_register_reports_counts_requests_per_type_and_outcome(ctx: Workflo
     assert found["renewal.revoke"] == 1 and found["renewal.new"] == 0
     assert {r.metric: r.value for r in section.compute(ctx, Period(2001), None)}["renewal.renew"] == 0
     assert {r.metric: r.value for r in section.compute(ctx, Period(date.today().year), "Sở khác")}["renewal.renew"] == 0
+
+
+async def test_f7_files_revocation_and_reissue_for_the_token_in_the_reader_once(
+        desk: WorkflowContext, softhsm: SoftHSMStore, test_ca: TestCA) -> None:
+    token = softhsm.create_token()
+    cert = softhsm.add_identity(token, test_ca, subject=person_subject(name="Phạm Quốc Việt"))
+    desk.store.units.add_many(make_units(), "op-binh")
+    desk.store.add_subscribers([{"id": "sb-1", "full_name": "Phạm Quốc Việt", "position": "Kế toán trưởng",
+                                 "unit_id": "p-tanan", "national_id": "092186004321",
+                                 "email": "vietpq@cantho.gov.vn", "token_serial": token.serial}], "op-binh")
+    info = desk.worker.identify(token.serial).result(timeout=30)
+    ctx = dataclasses.replace(desk, token=info)
+    app = HostApp(lambda: RenewalScreen(ctx))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await app.screen.workers.wait_for_complete()
+        await pilot.press("f7")
+        await pilot.pause()
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RenewalScreen)
+        ids = {r["type"]: r["id"] for r in requests.table(ctx).all()}
+        assert screen.status_text == (f"Đã lập đề nghị {ids['revoke']} (thu hồi) và {ids['reissue']} (cấp đổi) "
+                                      "cho Phạm Quốc Việt")
+        rows = requests.table(ctx).all()
+        assert sorted(r["type"] for r in rows) == ["reissue", "revoke"]
+        assert {r["cert_serial"] for r in rows} == {format(cert.serial_number, "X")}
+        assert {r["unit"] for r in rows} == {"UBND phường Tân An"}
+        await pilot.press("f7")
+        await pilot.pause()
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Đề nghị trùng" in screen.status_text
+        assert len(requests.table(ctx)) == 2
