@@ -8,12 +8,18 @@ computes one section alone, which is how a plugin author checks theirs.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from helpdesk.i18n import _
+
+if TYPE_CHECKING:
+    from helpdesk.reports.build import Report
+    from helpdesk.workflow.context import WorkflowContext
 
 
 @click.group("report")
@@ -79,13 +85,41 @@ def _plan_path() -> Path | None:
     return Path(raw).expanduser() if raw else None
 
 
+@contextmanager
+def _reading_context(source: str, operator: str | None,
+                     writable: bool) -> Iterator[tuple[WorkflowContext, WorkflowContext | None]]:
+    """The context sections read from (the local store, or a view over the registry's
+    records: ``--source``) and, when ``writable``, the local one a numbered PDF is recorded in."""
+    from helpdesk.config import load_settings
+    from helpdesk.reports.remote import over_view, source_for, view_context
+    from helpdesk.reports.view import RecordView
+    from helpdesk.workflow.commands import command_context
+
+    settings = load_settings()
+    remote = source_for(source, settings.registry_url)
+    if remote is None:
+        with command_context(operator, read_only=not writable) as ctx:
+            yield ctx, ctx if writable else None
+        return
+    view = RecordView(remote)
+    try:
+        if writable:
+            with command_context(operator) as ctx:
+                yield over_view(ctx, view), ctx
+        else:
+            yield view_context(settings, view), None
+    finally:
+        close = getattr(remote, "close", None)
+        if close is not None:
+            close()
+
+
 def _report(kind: str, period: str, unit: str | None, pdf: Path | None, xlsx: Path | None, as_json: bool,
-            operator: str | None) -> None:
+            operator: str | None, source: str = "local") -> None:
     from helpdesk import plugins
     from helpdesk.reports.build import build_report
     from helpdesk.reports.plan import load_plan
-    from helpdesk.reports.render import render_pdf, write_xlsx
-    from helpdesk.workflow.commands import command_context
+    from helpdesk.reports.render import write_xlsx
     from helpdesk.workflow.types import Period
 
     when = Period.parse(period)
@@ -93,27 +127,15 @@ def _report(kind: str, period: str, unit: str | None, pdf: Path | None, xlsx: Pa
         raise click.UsageError(_("A quarterly report takes a quarter (2018Q3), a yearly one a year (2018)"))
     plan = load_plan(_plan_path())
     sections = plugins.collect_report_sections().value
-    with command_context(operator, read_only=pdf is None) as ctx:
+    with _reading_context(source, operator, pdf is not None) as (ctx, local):
         report = build_report(ctx, sections, when, unit, plan)
-        if pdf is not None:
-            if REPORT_ISSUED not in ctx.store.record_types.names():
-                ctx.store.register_record_type(REPORT_ISSUED, _validate_issued, description="A report issued",
-                                               owner="core")
-            import hashlib
-
-            day = ctx.now().date()
-            with ctx.next_number("BC", day.year) as number:
-                text = ctx.number_text(number)
-                data = render_pdf(ctx.settings.organisation, report, text, day)
-                ctx.commit(REPORT_ISSUED, None, {"kind": kind, "period": str(when), "unit": unit or "",
-                                                 "number": text, "sha256": hashlib.sha256(data).hexdigest()},
-                           number=number)
-            _write_atomically(pdf, data)
+        if pdf is not None and local is not None:
+            _issue_pdf(local, kind, report, pdf)
     if xlsx is not None:
         write_xlsx(report, xlsx)
     _show_failures()
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**report.to_json(), "source": source}, ensure_ascii=False, indent=2))
         return
     click.echo(f"{_('Report')} {when}" + (f" — {unit}" if unit else ""))
     for _section, row in report.rows():
@@ -121,6 +143,24 @@ def _report(kind: str, period: str, unit: str | None, pdf: Path | None, xlsx: Pa
         click.echo(f"  {row.label()}: {row.value}{plan_text}")
     for note in report.notes:
         click.echo(_(note))
+
+
+def _issue_pdf(ctx: WorkflowContext, kind: str, report: Report, pdf: Path) -> None:
+    """Number the report in the local store (shared "BC" series), record it, write the PDF."""
+    import hashlib
+
+    from helpdesk.reports.render import render_pdf
+
+    store = ctx.store
+    if REPORT_ISSUED not in store.record_types.names():
+        store.register_record_type(REPORT_ISSUED, _validate_issued, description="A report issued", owner="core")
+    day = ctx.now().date()
+    with ctx.next_number("BC", day.year) as number:
+        text = ctx.number_text(number)
+        data = render_pdf(ctx.settings.organisation, report, text, day)
+        ctx.commit(REPORT_ISSUED, None, {"kind": kind, "period": str(report.period), "unit": report.unit or "",
+                                         "number": text, "sha256": hashlib.sha256(data).hexdigest()}, number=number)
+    _write_atomically(pdf, data)
 
 
 REPORT_ISSUED = "report.issued"
@@ -146,6 +186,9 @@ _common = [
     click.option("--xlsx", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write a spreadsheet."),
     click.option("--json", "as_json", is_flag=True, help="Machine-readable output."),
     click.option("--operator", default=None, help="Who issues it (default cli:<user>)."),
+    click.option("--source", default="local", show_default=True, metavar="local|registry|URL",
+                 help="Whose records: this kiosk's store, or the registry's (its URL; read token from "
+                      "$HELPDESK_REGISTRY_READ_TOKEN)."),
 ]
 
 
@@ -158,17 +201,49 @@ def _options(fn: Any) -> Any:
 @report.command("quarterly")
 @_options
 def quarterly(period: str, unit: str | None, pdf: Path | None, xlsx: Path | None, as_json: bool,
-              operator: str | None) -> None:
+              operator: str | None, source: str) -> None:
     """The quarterly report (--period 2018Q3)."""
-    _report("quarterly", period, unit, pdf, xlsx, as_json, operator)
+    _report("quarterly", period, unit, pdf, xlsx, as_json, operator, source)
 
 
 @report.command("yearly")
 @_options
 def yearly(period: str, unit: str | None, pdf: Path | None, xlsx: Path | None, as_json: bool,
-           operator: str | None) -> None:
+           operator: str | None, source: str) -> None:
     """The yearly report (--period 2018)."""
-    _report("yearly", period, unit, pdf, xlsx, as_json, operator)
+    _report("yearly", period, unit, pdf, xlsx, as_json, operator, source)
+
+
+@report.command("summary")
+@click.option("--unit", default=None, help="Only this unit (id): against its own plan line.")
+@click.option("--source", default="local", show_default=True, metavar="local|registry|URL",
+              help="Whose records: this kiosk's store, or the registry's.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def summary(unit: str | None, source: str, as_json: bool) -> None:
+    """Bảng tổng hợp: the plan's targets per year beside what was done, and the budget."""
+    from helpdesk import plugins
+    from helpdesk.reports.build import plan_actuals, summary_json
+    from helpdesk.reports.plan import load_plan
+    from helpdesk.reports.render import summary_rows
+
+    plan = load_plan(_plan_path())
+    sections = plugins.collect_report_sections().value
+    with _reading_context(source, None, False) as (ctx, _local):
+        actual, notes = plan_actuals(ctx, sections, plan, unit)
+    _show_failures()
+    data = summary_json(plan, actual, unit)
+    if as_json:
+        click.echo(json.dumps({**data, "source": source, "notes": list(notes)}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{plan.name} — {_('Bảng tổng hợp')}" + (f" — {unit}" if unit else ""))
+    header = ["", *(str(y) for y in plan.years), _("Total")]
+    click.echo("\t".join(header))
+    for cells in summary_rows(plan, actual):
+        click.echo("\t".join(cells))
+    budget = data["budget"]
+    click.echo(_("Budget: {actual} / {plan} VND").format(actual=f"{budget['actual']:,}", plan=f"{budget['plan']:,}"))
+    for note in notes:
+        click.echo(note, err=True)
 
 
 @report.command("plan")

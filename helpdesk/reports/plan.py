@@ -50,6 +50,19 @@ class BudgetItem:
 
 
 @dataclass(frozen=True)
+class UnitPlan:
+    """A unit's own line in the plan (``[[unit]]``): its level and yearly targets per metric."""
+
+    id: str
+    name: str
+    level: str  # "sở, ban, ngành", "quận, huyện", "xã, phường, thị trấn", …
+    targets: dict[str, dict[int, int]]
+
+    def for_year(self, metric: str, year: int) -> int | None:
+        return self.targets.get(metric, {}).get(year)
+
+
+@dataclass(frozen=True)
 class Plan:
     name: str
     title: str
@@ -58,9 +71,21 @@ class Plan:
     targets: tuple[Target, ...]
     class_items: tuple[BudgetItem, ...]
     other_costs: tuple[tuple[str, int], ...]
+    units: tuple[UnitPlan, ...] = ()
 
     def target(self, metric: str) -> Target | None:
         return next((t for t in self.targets if t.metric == metric), None)
+
+    def unit(self, unit_id: str) -> UnitPlan | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+    def for_year(self, metric: str, year: int, unit: str | None = None) -> int | None:
+        """The target for ``year``: the department's, or the unit's own line (None without one)."""
+        if unit:
+            line = self.unit(unit)
+            return line.for_year(metric, year) if line is not None else None
+        target = self.target(metric)
+        return target.for_year(year) if target is not None else None
 
     @property
     def cost_per_class(self) -> int:
@@ -90,6 +115,38 @@ def _count(value: object, where: str) -> int:
     return value
 
 
+def _by_year(raw: object, years: list[int], where: str) -> dict[int, int]:
+    if not isinstance(raw, dict):
+        raise PlanError("{where}: by_year must map years to numbers", where=where)
+    by_year: dict[int, int] = {}
+    for year_text, value in raw.items():
+        if not str(year_text).isdigit() or int(year_text) not in years:
+            raise PlanError("{where}: year {year} is not one of the plan's years", where=where, year=year_text)
+        by_year[int(year_text)] = _count(value, f"{where} ({year_text})")
+    return by_year
+
+
+def _units(data: dict[str, Any], years: list[int], metrics: set[str], source: str) -> tuple[UnitPlan, ...]:
+    units: list[UnitPlan] = []
+    for n, raw in enumerate(data.get("unit", []), 1):
+        where = f"{source}: unit {n}"
+        if not isinstance(raw, dict):
+            raise PlanError("{where}: not a table", where=where)
+        unit_id = _text(raw, "id", where)
+        if any(u.id == unit_id for u in units):
+            raise PlanError("{where}: unit {unit} appears twice", where=where, unit=unit_id)
+        targets_raw = raw.get("targets", {})
+        if not isinstance(targets_raw, dict):
+            raise PlanError("{where}: targets must map metrics to years", where=where)
+        targets: dict[str, dict[int, int]] = {}
+        for metric, by_year in targets_raw.items():
+            if metric not in metrics:
+                raise PlanError("{where}: metric {metric} has no [[target]] in the plan", where=where, metric=metric)
+            targets[metric] = _by_year(by_year, years, f"{where} {metric}")
+        units.append(UnitPlan(unit_id, _text(raw, "name", where), _nfc(raw.get("level", "")), targets))
+    return tuple(units)
+
+
 def parse_plan(data: dict[str, Any], source: str = "plan") -> Plan:
     head = data.get("plan")
     if not isinstance(head, dict):
@@ -107,14 +164,7 @@ def parse_plan(data: dict[str, Any], source: str = "plan") -> Plan:
         if metric in seen:
             raise PlanError("{where}: metric {metric} appears twice", where=where, metric=metric)
         seen.add(metric)
-        by_year_raw = raw.get("by_year", {})
-        if not isinstance(by_year_raw, dict):
-            raise PlanError("{where}: by_year must map years to numbers", where=where)
-        by_year: dict[int, int] = {}
-        for year_text, value in by_year_raw.items():
-            if not str(year_text).isdigit() or int(year_text) not in years:
-                raise PlanError("{where}: year {year} is not one of the plan's years", where=where, year=year_text)
-            by_year[int(year_text)] = _count(value, f"{where} ({year_text})")
+        by_year = _by_year(raw.get("by_year", {}), years, where)
         targets.append(Target(metric, _text(raw, "label_vi", where), _text(raw, "label_en", where), by_year))
     budget = data.get("budget", {})
     if not isinstance(budget, dict):
@@ -133,7 +183,7 @@ def parse_plan(data: dict[str, Any], source: str = "plan") -> Plan:
             raise PlanError("{where}: not a table", where=where)
         others.append((_text(raw, "item", where), _count(raw.get("amount"), where)))
     return Plan(_text(head, "name", f"{source}: plan"), _nfc(head.get("title", "")), _nfc(head.get("province", "")),
-                tuple(years), tuple(targets), tuple(items), tuple(others))
+                tuple(years), tuple(targets), tuple(items), tuple(others), _units(data, years, seen, source))
 
 
 def load_plan(path: Path | None = None) -> Plan:
