@@ -4,6 +4,7 @@ store, real TokenWorker on SoftHSM2 tokens, token events from the real TokenTrac
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -158,6 +159,9 @@ async def test_handover_then_the_holder_signs_the_record(handover_plugin: str, d
                                        fetch=False)
     assert report.ok and report.common_name == HOLDER
     assert " ".join(pdf_text(signed).split()) == " ".join(pdf_text(paper).split())
+    # The holder signed the very bytes on paper: the archived PDF, plus the signature's revision.
+    assert signed_record.payload["document"]["sha256"] == hashlib.sha256(paper.read_bytes()).hexdigest()
+    assert signed.read_bytes().startswith(paper.read_bytes())
 
 
 async def test_injected_pin_pad_reader_asks_the_reader_for_the_pin(desk: Desk, issue: Callable[..., Issued]) -> None:
