@@ -26,6 +26,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.pkcs11 import PKCS11Signer
 from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 from helpdesk.extension import HelpdeskError, Pin, Secret
 from helpdesk_pdf_sign.certcheck import RevocationData, TrustStore, to_asn1
@@ -133,6 +134,9 @@ def sign_in_session(session: Any, request: SignRequest, on_signing: Callable[[],
 
     try:
         run_inline(sign)
+    except TimestampRequestError as exc:
+        raise SignFailed("The timestamp server {url} did not answer: {error}; nothing was signed",
+                         url=request.tsa_url, error=str(exc)) from None
     except SigningError as exc:
         raise SignFailed("pyHanko could not sign: {error}", error=str(exc)) from None
     except Exception as exc:

@@ -10,9 +10,9 @@ import pytest
 from helpdesk_pdf_sign import service
 from helpdesk_pdf_sign.certcheck import TrustStore, check_certificate
 from helpdesk_pdf_sign.config import SignConfig
-from helpdesk_pdf_sign.signing import NotAPdf
+from helpdesk_pdf_sign.signing import NotAPdf, SignFailed
 from helpdesk_pdf_sign.verify import verify_pdf
-from pdf_sign_kit import HOLDER, Issued, TSAServer, context, read_token
+from pdf_sign_kit import HOLDER, Issued, TSAServer, context, files_under, read_token, unused_url
 
 from helpdesk.extension import ConfigError, Secret
 from helpdesk.testing.kit import Kiosk, Settings, TokenWorker, open_kiosk
@@ -110,3 +110,23 @@ def test_settings_section_is_read_and_checked(settings: Settings) -> None:
     with pytest.raises(ConfigError) as caught:
         SignConfig.from_settings(dataclasses.replace(settings, extra={"pdf_sign": {"revocation": "maybe"}}))
     assert "revocation phải là" in caught.value.localized()
+
+
+def test_timestamp_server_down_refuses_and_writes_nothing(pdf_sign_plugin: str, settings: Settings,
+                                                          token_worker: TokenWorker, issue: Callable[..., Issued],
+                                                          helpdesk_home: Path) -> None:
+    configured = dataclasses.replace(settings, extra={"pdf_sign": {"tsa_url": unused_url().replace("ca.crl", "tsa"),
+                                                                   "fetch_timeout": 2}})
+    kiosk = open_kiosk(configured, worker=token_worker)
+    try:
+        issued = issue()
+        token = read_token(kiosk, issued.serial)
+        ctx = context(kiosk, token)
+        prepared = service.prepare(ctx, token)
+        with pytest.raises(SignFailed) as caught:
+            service.sign_document(ctx, prepared, service.make_test_document(ctx, prepared), Secret(issued.token.pin))
+        assert ctx.store.records(type="pdf_sign.test") == []
+    finally:
+        kiosk.close()
+    assert "Máy chủ cấp dấu thời gian" in caught.value.localized() and "chưa ký gì" in caught.value.localized()
+    assert files_under(helpdesk_home / "archive") == []
