@@ -17,7 +17,6 @@ One database transaction per batch, holding the kiosk's row lock (PostgreSQL
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +28,15 @@ from helpdesk.registry.errors import BadBatch, ChainFlagged, Replayed, Unauthori
 from helpdesk.registry.kiosks import Kiosk, get_kiosk
 from helpdesk.registry.schema import audit_entries, batches, flags, kiosks, records
 from helpdesk.store.audit import RECORD_ACTION
-from helpdesk.store.canonical import NotCanonical, dumps_canonical, normalize
-from helpdesk.sync.protocol import BATCH, PROTOCOL, BadKey, decode_public_key, verify
+from helpdesk.store.canonical import NotCanonical, normalize
+from helpdesk.sync.protocol import (
+    BATCH,
+    PROTOCOL,
+    BadKey,
+    decode_public_key,
+    fast_canonical,
+    verify,
+)
 
 CHUNK = 500
 
@@ -120,7 +126,7 @@ def _ingest(conn: Connection, doc: dict[str, Any], source: str) -> IngestResult:
         conn.execute(insert(audit_entries), [
             {"kiosk_id": kiosk.id, "seq": e["seq"], "hash": e["hash"], "prev": e["prev"], "time": str(e.get("time")),
              "action": str(e.get("action")), "ref": e.get("ref") if isinstance(e.get("ref"), str) else None,
-             "body": json.dumps(e, ensure_ascii=False, sort_keys=True)}
+             "body": fast_canonical(e).decode("utf-8")}
             for e in new
         ])
         last = new[-1]
@@ -150,7 +156,7 @@ def _chain_of(raw: Sequence[object], kiosk_id: str) -> list[dict[str, Any]]:
             raise BadBatch("Audit entry #{seq} is malformed", seq=seq)
         body = {k: v for k, v in item.items() if k != "hash"}
         try:
-            good = hashlib.sha256(item["prev"].encode("ascii") + dumps_canonical(body)).hexdigest() == item["hash"]
+            good = hashlib.sha256(item["prev"].encode("ascii") + fast_canonical(body)).hexdigest() == item["hash"]
         except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
             good = False
         if not good:
@@ -202,7 +208,7 @@ def _records(conn: Connection, kiosk: Kiosk, entries: list[dict[str, Any]], raw:
                 or not isinstance(item.get("time"), str) or not isinstance(item.get("subject"), dict):
             result.rejected.append({"id": rid, "reason": "malformed"})
             continue
-        body = dumps_canonical(item)
+        body = fast_canonical(item)
         digest = hashlib.sha256(body).hexdigest()
         entry = by_ref.get(rid)
         if entry is None or entry.get("action") != RECORD_ACTION + item["type"] or entry.get("digest") != digest:
