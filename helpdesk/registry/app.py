@@ -118,6 +118,9 @@ def create_app(engine: Engine, read_token: str | None = None) -> FastAPI:
         """Audit gaps, forks and conflicting records, never merged silently."""
         return {"flags": queries.list_flags(engine, kiosk)}
 
+    from helpdesk.registry.dashboard import mount as mount_dashboard
+
+    mount_dashboard(app, engine)  # /dashboard: Home Affairs staff's read-only page (issue 15)
     return app
 
 

@@ -123,3 +123,8 @@ def import_(db_url: str | None, file: Path, receipt_path: Path | None) -> None:
         stored=result.stored, dup=dup, bad=len(result.rejected), path=out))
     if result.rejected:
         raise click.exceptions.Exit(1)
+
+
+from helpdesk.registry.dashboard.cli import staff  # noqa: E402  (the dashboard's accounts; it imports db_option)
+
+registry.add_command(staff)
