@@ -38,6 +38,7 @@ from helpdesk_pdf_sign.verify import SignatureReport, verify_pdf
 SIGNED_KIND = "signed-test"
 RECEIPT_KIND = "sign-receipt"
 HANDOVER_SIGNED_KIND = "handover-signed"
+SIGNING_USAGES = {"digital_signature", "content_commitment"}
 
 
 class CertificateRefused(HelpdeskError):
@@ -96,7 +97,9 @@ def signing_certificate(token: TokenInfo) -> CertInfo:
     with_key = [c for c in readable if c.has_private_key is not False]
     if not with_key:
         raise TokenError("The token has no private key for its certificate: it cannot sign with it")
-    return max(with_key, key=lambda c: (c.is_valid_at(), c.not_after))
+    # A signing certificate (no KeyUsage = any usage) before an encryption one; then valid, then newest.
+    return max(with_key, key=lambda c: (not c.key_usage or bool(SIGNING_USAGES & set(c.key_usage)),
+                                        c.is_valid_at(), c.not_after))
 
 
 def read_certificate(ctx: WorkflowContext, serial: str, key_id: str) -> x509.Certificate:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,23 @@ from helpdesk_pdf_sign.certcheck import TrustStore, check_certificate
 from helpdesk_pdf_sign.config import SignConfig
 from helpdesk_pdf_sign.signing import NotAPdf, SignFailed
 from helpdesk_pdf_sign.verify import verify_pdf
-from pdf_sign_kit import HOLDER, Issued, TSAServer, context, files_under, read_token, unused_url
+from pdf_sign_kit import (
+    ENCRYPTION_ONLY,
+    HOLDER,
+    Issued,
+    TSAServer,
+    VariantCA,
+    context,
+    files_under,
+    read_token,
+    unused_url,
+)
 
 from helpdesk.extension import ConfigError, Secret
+from helpdesk.testing.ca import TestCA
 from helpdesk.testing.kit import Kiosk, Settings, TokenWorker, open_kiosk
 from helpdesk.testing.pdftools import pdf_text
+from helpdesk.testing.softhsm import SoftHSMStore
 
 
 def test_sign_test_document_validates_and_is_recorded(kiosk: Kiosk, issue: Callable[..., Issued],
@@ -130,3 +143,17 @@ def test_timestamp_server_down_refuses_and_writes_nothing(pdf_sign_plugin: str, 
         kiosk.close()
     assert "Máy chủ cấp dấu thời gian" in caught.value.localized() and "chưa ký gì" in caught.value.localized()
     assert files_under(helpdesk_home / "archive") == []
+
+
+def test_the_signing_certificate_is_chosen_over_an_encryption_one(kiosk: Kiosk, issue: Callable[..., Issued],
+                                                                  softhsm: SoftHSMStore, test_ca: TestCA) -> None:
+    issued = issue(key_id="01")
+    softhsm.add_identity(issued.token, VariantCA.around(test_ca, key_usage=dict(ENCRYPTION_ONLY)), key_id="02",
+                         key_index=2, label="ma-hoa",
+                         not_after=datetime.now(timezone.utc) + timedelta(days=5000))  # newer, but not for signing
+    token = read_token(kiosk, issued.serial)
+    assert len(token.certificates) == 2
+    chosen = service.signing_certificate(token)
+    assert chosen.key_id == "01"
+    prepared = service.prepare(context(kiosk, token), token)
+    assert prepared.report.ok
