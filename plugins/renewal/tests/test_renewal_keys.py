@@ -203,3 +203,31 @@ def test_a_token_pulled_before_install_changes_nothing(
     softhsm.insert(token)
     ctx.worker.list_tokens(rescan=True).result(timeout=30)
     assert _state(ctx, token) == before
+
+
+def test_fault_injection_token_pulled_mid_install_is_a_clear_error_and_the_store_is_unchanged(
+        ctx: WorkflowContext, holder: tuple[ProvisionedToken, x509.Certificate], test_ca: TestCA,
+        softhsm: SoftHSMStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The token leaves the reader after the checks, as the certificate is being written:
+    injected at our TokenWorker boundary (the pull happens inside ``import_certificate``).
+    The token itself is not re-read afterwards: SoftHSM2 had its files open when the
+    directory moved away, which leaves that virtual token unreadable."""
+    token, old = holder
+    row = _renew_request(ctx, token, old)
+    requests.set_status(ctx, row["id"], "submitted")
+    made, _saved = make_request_csr(ctx, token.serial, PIN)
+    cert = _issue(test_ca, made.pem)
+    before = requests.table(ctx).all()
+    real_import = ctx.worker.import_certificate
+
+    def pulled_then_import(*args: Any, **kwargs: Any) -> Any:
+        softhsm.remove(token)
+        ctx.worker.note_card_removed("test reader")
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(ctx.worker, "import_certificate", pulled_then_import)
+    with pytest.raises(TokenError) as caught:
+        install(ctx, token.serial, PIN, cert.public_bytes(serialization.Encoding.PEM), name="c.pem")
+    assert token.serial in caught.value.localized()
+    assert requests.table(ctx).all() == before
+    assert requests.get(ctx, row["id"])["status"] == "submitted"
