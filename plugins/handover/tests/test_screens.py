@@ -146,7 +146,8 @@ async def test_end_to_end_import_insert_check_confirm_save_print(
         await app.push_screen(screen)
         desk.insert(issued)
         await wait_until(pilot, lambda: screen.assessment is not None)
-        assert screen.assessment.ok, [c.localized() for c in screen.assessment.failures]
+        assessment = screen.assessment
+        assert assessment is not None and assessment.ok, [c.localized() for c in (assessment and assessment.failures) or []]
         assert "Kiểm tra đạt" in screen.status_text
         # 3. identity typed, one key saves and prints
         await type_text(pilot, "092186001234")
@@ -214,6 +215,7 @@ async def test_wrong_holder_blocks_and_only_an_admin_overrides_with_a_reason(
     [record] = desk.kiosk.store.records(type="handover")
     assert record.payload["override"] == {"by": ADMIN.id, "reason": "Ten cu tren chung thu"}
     assert "certificate_name" in record.payload["failed_checks"]
+    assert admin.printed is not None
     assert "Ten cu tren chung thu" in pdf_text(admin.printed.path)
 
 
@@ -254,9 +256,10 @@ async def test_printer_offline_keeps_record_and_pdf_then_reprints(
         with cups_printer.switched_off():
             await pilot.press("f9")
             await wait_until(pilot, lambda: screen.printed is not None, timeout=60)
-            assert screen.printed.error is not None
+            assert screen.printed is not None and screen.printed.error is not None
             assert "nhưng chưa in được" in screen.status_text and "Nhấn F6 để in lại" in screen.status_text
             assert "đang tắt hoặc tạm dừng" in screen.status_text or "Máy in" in screen.status_text
+        assert screen.printed is not None
         archived = screen.printed.path
         assert archived.exists()
         [record] = desk.kiosk.store.records(type="handover")
@@ -264,7 +267,8 @@ async def test_printer_offline_keeps_record_and_pdf_then_reprints(
         screen.printed = None
         await pilot.press("f6")
         await wait_until(pilot, lambda: screen.printed is not None, timeout=120)
-        assert screen.printed.error is None and screen.printed.path == archived  # same bytes, same file
+        assert screen.printed is not None and screen.printed.error is None and screen.printed.path == archived  # same bytes, same file
+    assert screen.printed is not None
     assert cups_printer.page_count(cups_printer.wait_for_output(screen.printed.job)) == 2
 
 
@@ -291,6 +295,7 @@ async def test_batch_for_a_units_representative(desk: Desk, issue: Callable[...,
     records = desk.kiosk.store.records(type="handover")
     assert len(records) == 2 and {r.payload["number"] for r in records} == {"1/BB-SNV"}
     assert {r.payload["recipient"]["name"] for r in records} == {"Doan Van Dai Dien"}
+    assert screen.printed is not None
     text = pdf_text(screen.printed.path)
     assert "Nguyễn Thị Ánh Tuyết" in text and "Phạm Quốc Việt" in text and "Doan Van Dai Dien" in text
     assert screen.printed.path.name.startswith("handover-batch-")
@@ -318,12 +323,12 @@ async def test_history_search_void_and_export(desk: Desk, issue: Callable[..., I
         assert "Hãy nhập lý do hủy" in history.status_text
         await type_text(pilot, "Giao nham nguoi")
         await pilot.press("f8")
-        await wait_until(pilot, lambda: history.entries and history.entries[0].voided_by is not None)
+        await wait_until(pilot, lambda: bool(history.entries) and history.entries[0].voided_by is not None)
         await pilot.press("f7")
         await wait_until(pilot, lambda: ".xlsx" in history.status_text)
         await pilot.press("f6")  # reprint from history: the same archived paper
         await wait_until(pilot, lambda: "Đã gửi in lại" in history.status_text, timeout=90)
-        assert str(screen.printed.path) in history.status_text
+        assert screen.printed is not None and str(screen.printed.path) in history.status_text
     [record] = desk.kiosk.store.records(type="handover")
     void = desk.kiosk.store.get(desk.kiosk.store.voided_by(record.id) or "")
     assert void is not None and void.payload["reason"] == "Giao nham nguoi"

@@ -17,6 +17,7 @@ import random
 import sys
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -52,11 +53,11 @@ def openpyxl_rows(path: Path) -> list[tuple[Any, ...]]:
         book.close()
 
 
-def both_readers(path: Path) -> tuple[list[tuple[Any, ...]] | None, list[tuple[Any, ...]]]:
+def both_readers(path: Path) -> tuple[list[Sequence[Any]] | None, list[Sequence[Any]]]:
     """(the scanner's rows, or None where it gives up; the iterparse reader's rows)."""
     with zipfile.ZipFile(path) as archive:
         try:
-            scanned: list[tuple[Any, ...]] | None = _Book(archive).scan_rows()
+            scanned: list[Sequence[Any]] | None = _Book(archive).scan_rows()
         except Unusual:
             scanned = None
         return scanned, _Book(archive).parse_rows()
@@ -114,7 +115,8 @@ def test_a_roster_with_nfd_names_numbers_dates_and_gaps(tmp_path: Path) -> None:
             [2.0, nfd("Trần Thị Ư"), "02/03/1980", "Kế toán", "Sở Tài chính", "092186001235", "a@b.gov.vn", True]]
     path = write_xlsx(tmp_path / "r.xlsx", rows)
     assert_reads_like_openpyxl(path)
-    assert read_rows(path)[3][1] == nfd("Lê Văn Tám")  # as written: the roster makes it NFC  # type: ignore[index]
+    read = read_rows(path)
+    assert read is not None and read[3][1] == nfd("Lê Văn Tám")  # as written: the roster makes it NFC
 
 
 # -- hand-made parts -------------------------------------------------------------------------
