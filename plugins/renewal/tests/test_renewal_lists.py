@@ -104,20 +104,6 @@ def test_cli_export_writes_both_files_and_marks_submitted(renewal_plugin: str, t
     assert again.exit_code == 2 and again.stderr.strip()
 
 
-def test_long_table_wraps_every_cell_inside_its_column() -> None:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    from helpdesk.forms.fonts import register_fonts
-    from helpdesk.forms.longtable import wrap
-
-    font = register_fonts().regular
-    text = wrap("Nguyễn Thị Ánh Tuyết tuyetnta.vanphong.sonoivu@cantho.gov.vn", 60, font, 11)
-    lines = text.split("\n")
-    assert all(stringWidth(line, font, 11) <= 60 for line in lines) and len(lines) >= 4
-    assert "".join(text.split()) == "NguyễnThịÁnhTuyếttuyetnta.vanphong.sonoivu@cantho.gov.vn"
-    assert wrap("", 60, font) == "" and wrap("a\nb", 60, font) == "a\nb"
-
-
 def test_a_list_of_300_requests_keeps_every_name(ctx: WorkflowContext) -> None:
     names = [f"Nguyễn Văn Thử {i:03d}" for i in range(300)]
     requests.add(ctx, [requests.build(ctx, "new", "person", form(name, f"0921860{i:05d}", TAN_AN))
