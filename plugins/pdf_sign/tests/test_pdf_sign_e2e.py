@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpdesk_pdf_sign.screens.handover_sign import HandoverSignScreen
 from helpdesk_pdf_sign.screens.sign import TestSignScreen
 from pdf_sign_kit import HOLDER, Issued, files_under
 
@@ -65,3 +66,57 @@ async def test_test_signing_in_the_real_kiosk_and_the_token_pulled(
     assert notes.messages == []
     assert len(kiosk_store.records(type="pdf_sign.test")) == 1
     assert files_under(helpdesk_home / "archive") == before
+
+
+@pytest.fixture
+def handover_plugin(register_plugin: Callable[..., str]) -> str:
+    import helpdesk_handover.plugin
+
+    return register_plugin(helpdesk_handover.plugin, "handover")
+
+
+async def test_handover_then_the_holder_signs_in_the_real_kiosk(
+        kiosk_app: Any, kiosk_store: Any, make_operator: Any, token_worker: Any, token_in_reader: Any,
+        issue: Callable[..., Issued], handover_plugin: str, pdf_sign_plugin: str, trust_dir: Path,
+        helpdesk_home: Path) -> None:
+    """Log in, the token arrives, handover by its menu key (ID typed, F9), then F7: the holder
+    types the PIN and F9 signs the record just saved — all by keyboard."""
+    from helpdesk_handover.screens.handover import HandoverScreen
+
+    issued = issue(inserted=False)
+    kiosk_store.units.add({"id": "snv", "name": "Sở Nội vụ", "level": "so_ban_nganh"}, "test")
+    kiosk_store.subscribers.add({"full_name": HOLDER, "national_id": "092186001234", "unit_id": "snv",
+                                 "token_serial": issued.serial}, "test")
+    make_operator("lan", "Trần Thị Lan", "operator")
+    app = kiosk_app(worker=token_worker, monitor=ReaderMonitor)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await log_in(pilot)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        await wait_until(pilot, lambda: app.readers, what="pcscd's readers")
+        token_in_reader(issued.token)
+        await wait_until(pilot, lambda: app.current_token is not None, timeout=15, what="the token")
+        await pilot.press(home.keys["handover"])
+        await wait_until(pilot, lambda: isinstance(app.screen, HandoverScreen), what="the handover screen")
+        handover = app.screen
+        assert isinstance(handover, HandoverScreen)
+        await wait_until(pilot, lambda: handover.assessment is not None, timeout=15, what="the checks")
+        await pilot.press(*"092186001234")
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: handover.printed is not None, timeout=60, what="the record")
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, HandoverSignScreen), what="the signing screen")
+        signing = app.screen
+        assert isinstance(signing, HandoverSignScreen)
+        await wait_until(pilot, lambda: signing.prepared is not None, timeout=15, what="the certificate checks")
+        await pilot.press(*issued.token.pin)
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: signing.outcome is not None, timeout=60, what="the signature")
+        assert "Đã ký và kiểm tra: chữ ký hợp lệ" in signing.status_text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is handover, what="back to the handover")
+    [handed] = kiosk_store.records(type="handover")
+    [signed] = kiosk_store.records(type="pdf_sign.test")
+    assert signed.payload["document"]["records"] == [handed.id] and signed.subject.token_serial == issued.serial
+    assert handover.printed is not None
+    assert handover.printed.path.with_name(f"handover-signed-{handed.id}.pdf").exists()

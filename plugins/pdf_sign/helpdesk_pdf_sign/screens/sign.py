@@ -23,6 +23,7 @@ from helpdesk.extension import (
     PIN_PAD,
     PinInput,
     Secret,
+    TokenError,
     TokenNotFound,
     TokenRemovedError,
     WorkflowScreen,
@@ -35,7 +36,7 @@ from helpdesk_pdf_sign.text import N_
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
-    from helpdesk.extension import Pin, TokenInfo, WorkflowContext
+    from helpdesk.extension import CertInfo, Pin, TokenInfo, WorkflowContext
 
 _ = gettext
 CONFIRM_WORDS = "dong y"  # "đồng ý", folded
@@ -162,7 +163,10 @@ class SignScreen(WorkflowScreen):
                 self.query_one("#pin", Input).focus()
 
     def show_token(self, token: TokenInfo) -> None:
-        cert = next((c for c in token.certificates if not c.error), None)
+        try:
+            cert: CertInfo | None = service.signing_certificate(token)
+        except TokenError:
+            cert = next((c for c in token.certificates if not c.error), None)
         pad = token.flags.protected_authentication_path
         lines = [
             (_("Token"), f"{token.label} · {token.serial}"),
