@@ -1,7 +1,10 @@
-"""Ký thử in the real kiosk: log in, the token arrives through pcscd (virtual card), the
-workflow opens by its menu key, the holder signs; then the token is pulled out in the
-instant before F9 (its storage gone, the card not yet out) and again mid-operation:
-the signing is refused with the reason and nothing is written."""
+"""The real kiosk (make_app), tokens through pcscd and a virtual card, all by keyboard:
+
+- Ký thử from its menu key: the holder signs; then the token is pulled out in the
+  instant before F9 (its storage gone, the card not yet out): refused with the reason,
+  nothing written, and the removal shown when the card leaves;
+- a handover (ID typed, F9), then F7 "Người nhận ký số biên bản": the holder signs the
+  record just saved, archived beside the paper one."""
 
 from __future__ import annotations
 
