@@ -80,3 +80,24 @@ def test_cli_request_add_list_show_set_status(renewal_plugin: str) -> None:
     bad = run("renewal", "request", "add", "--type", "new", "--name", "A", "--position", "B", "--unit", "C",
               "--national-id", "1234", "--email", "a@cantho.gov.vn")
     assert bad.exit_code == 2 and "Thông tin đề nghị chưa hợp lệ: số định danh cá nhân '1234' phải gồm 12 chữ số" in bad.stderr
+
+
+def test_cli_request_from_a_roster_entry(renewal_plugin: str) -> None:
+    from helpdesk.testing.fixtures_store import make_units
+    from helpdesk.testing.kit import load_settings, open_store
+
+    settings = load_settings()
+    store = open_store(settings.data_dir, settings.kiosk_id)
+    try:
+        store.units.add_many(make_units(), "op-binh")
+        store.add_subscribers([{"id": "sb-7", "full_name": "Lê Thị Hoa", "position": "Phó Giám đốc",
+                                "unit_id": "stc", "national_id": "092186007777", "email": "hoalt@cantho.gov.vn",
+                                "token_serial": "TK-77", "cert_serial": "0a:bc"}], "op-binh")
+    finally:
+        store.close()
+    row = run_json("renewal", "request", "add", "--type", "renew", "--subscriber", "sb-7")
+    assert (row["name"], row["unit"], row["unit_id"], row["position"]) == ("Lê Thị Hoa", "Sở Tài chính", "stc",
+                                                                           "Phó Giám đốc")
+    assert (row["token_serial"], row["cert_serial"], row["reason"]) == ("TK-77", "ABC", "expiring")
+    missing = run("renewal", "request", "add", "--type", "renew", "--subscriber", "sb-404")
+    assert missing.exit_code == 2 and "sb-404" in missing.stderr
