@@ -55,6 +55,7 @@ _LAZY: dict[str, str] = {
     "Unit": "helpdesk.store", "Store": "helpdesk.store", "fold": "helpdesk.store",
     "iso_utc": "helpdesk.store", "NotFound": "helpdesk.store", "InvalidData": "helpdesk.store",
     "StoreError": "helpdesk.store", "DiskFull": "helpdesk.store",
+    "StoreBusy": "helpdesk.store",  # the kiosk holds the store: a command may fall back to read_only=True
     "Number": "helpdesk.store.numbers", "Table": "helpdesk.store.tables", "RowValidator": "helpdesk.store.tables",
     "ColumnShape": "helpdesk.store.rows",  # bulk imports: a column's shape, checked at once
     # tokens
@@ -143,6 +144,7 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.store import NotFound as NotFound
     from helpdesk.store import Record as Record
     from helpdesk.store import Store as Store
+    from helpdesk.store import StoreBusy as StoreBusy
     from helpdesk.store import StoreError as StoreError
     from helpdesk.store import Subject as Subject
     from helpdesk.store import Subscriber as Subscriber

@@ -11,13 +11,20 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from helpdesk.extension import _, command_context, get_language, pin_stdin_option, read_pin
+from helpdesk.extension import (
+    StoreBusy,
+    _,
+    command_context,
+    get_language,
+    pin_stdin_option,
+    read_pin,
+)
 from helpdesk_renewal.model import KINDS, REASONS, STATUSES, TYPES, RenewalError, label, localized
 
 if TYPE_CHECKING:
@@ -49,6 +56,18 @@ def write_file(target: Path, data: bytes) -> None:
 @contextmanager
 def _context(operator: str | None) -> Iterator[WorkflowContext]:
     with command_context(operator) as ctx:
+        yield ctx
+
+
+@contextmanager
+def _reading(operator: str | None) -> Iterator[WorkflowContext]:
+    """For commands that only read: the store read-only while the kiosk holds it (the
+    handover index and handover statuses are then brought up to date in memory only)."""
+    with ExitStack() as stack:
+        try:
+            ctx = stack.enter_context(command_context(operator))
+        except StoreBusy:
+            ctx = stack.enter_context(command_context(operator, read_only=True))
         yield ctx
 
 
@@ -133,7 +152,7 @@ def request_list(type_: str | None, status: str | None, unit: str | None, open_o
     """Requests, newest last."""
     from helpdesk_renewal import requests
 
-    with _context(operator) as ctx:
+    with _reading(operator) as ctx:
         requests.sync_handovers(ctx)
         rows = requests.find(ctx, type_=type_, status=status, unit=unit, open_only=open_only)
     if as_json:
@@ -153,7 +172,7 @@ def request_show(request_id: str, as_json: bool, operator: str | None) -> None:
     """One request with its history."""
     from helpdesk_renewal import requests
 
-    with _context(operator) as ctx:
+    with _reading(operator) as ctx:
         requests.sync_handovers(ctx)
         row = requests.get(ctx, request_id)
     if as_json:
@@ -249,7 +268,7 @@ def due_command(days: int, unit: str | None, xlsx: Path | None, as_json: bool, o
     """Certificates expiring within DAYS days (or expired), by unit."""
     from helpdesk_renewal.due import due, due_xlsx
 
-    with _context(operator) as ctx:
+    with _reading(operator) as ctx:
         found = due(ctx, days, unit)
     if xlsx is not None:
         write_file(xlsx, due_xlsx(found))

@@ -131,11 +131,17 @@ def handover_index(ctx: WorkflowContext) -> list[tuple[str, dict[str, Any]]]:
         row = _handover_row(record)
         if row is not None:
             fresh[record.id] = row
-    if fresh:
+    rows = index.items()
+    if fresh and ctx.store.read_only:  # the kiosk holds the store: use them, store them next time
+        rows += list(fresh.items())
+    elif fresh:
         fresh[WATERMARK] = {"since": latest}
         index.put_many(fresh, ctx.operator.id)
-    arrivals.caught_up = True
-    return [(key, row) for key, row in index.items() if key != WATERMARK and not ctx.store.voided_by(key)]
+        rows = index.items()
+        arrivals.caught_up = True
+    else:
+        arrivals.caught_up = True
+    return [(key, row) for key, row in rows if key != WATERMARK and not ctx.store.voided_by(key)]
 
 
 def from_requests(rows: Iterable[Row]) -> Iterator[Row]:

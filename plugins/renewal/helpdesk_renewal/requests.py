@@ -161,5 +161,6 @@ def sync_handovers(ctx: WorkflowContext) -> int:
             row = waiting.pop(clean_serial(cert.get("serial")), None)
             if row is not None:
                 moved.append(changed(ctx, row, "handed_over", str(record.payload.get("number") or "")))
-        save_many(ctx, moved)
+        if not ctx.store.read_only:
+            save_many(ctx, moved)
         return len(moved)

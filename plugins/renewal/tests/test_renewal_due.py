@@ -106,3 +106,16 @@ def test_the_handover_index_reads_only_new_records_and_honours_later_voids(desk:
     desk.store.void(first.id, "nhầm thiết bị", "op-binh")
     assert [d.cert.cert_serial for d in due(desk, 60)] == ["A2"]
     assert len(index) == 3
+
+
+def test_read_commands_work_while_the_kiosk_holds_the_store(desk: WorkflowContext) -> None:
+    hand_over(desk, 1, name="Nguyễn Thị Ánh Tuyết", national_id="092186001234", unit=TAN_AN, token="TK-1",
+              cert_serial="A1", not_after=_in(10))
+    requests.add(desk, [requests.build(desk, "renew", "person", form(cert_serial="A1"), "expiring")])
+    answer = run_json("renewal", "due")
+    assert [d["cert_serial"] for d in answer["due"]] == ["A1"]
+    assert len(run_json("renewal", "request", "list")["requests"]) == 1
+    refused = run("renewal", "request", "add", "--type", "new", "--name", "A", "--position", "B", "--unit", "C",
+                  "--national-id", "092186009999", "--email", "a@cantho.gov.vn")
+    assert refused.exit_code == 2 and "đang được một tiến trình khác mở" in refused.stderr
+    assert [d.cert.cert_serial for d in due(desk, 60)] == ["A1"]  # the kiosk indexes it itself
