@@ -9,6 +9,7 @@ APT_PACKAGES=(
   poppler-utils fonts-liberation2 cups printer-driver-cups-pdf gcc make
   zbar-tools libcups2-dev
   postgresql
+  chromium chromium-driver
 )
 PYTHON=${PYTHON:-python3}
 

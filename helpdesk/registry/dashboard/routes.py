@@ -116,8 +116,9 @@ def mount(app: FastAPI, engine: Engine, *, plan: Plan | None = None,
     async def logout(request: Request) -> Response:
         form = await _form(request)
         token = request.cookies.get(SESSION_COOKIE)
-        if accounts.csrf_ok(token, form.get("csrf")):
-            accounts.close_session(engine, token)
+        if token and not accounts.csrf_ok(token, form.get("csrf")):
+            return RedirectResponse("/dashboard", status_code=303)  # forged: nothing changes
+        accounts.close_session(engine, token)
         response = RedirectResponse("/dashboard/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/dashboard")
         return response
