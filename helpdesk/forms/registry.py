@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from helpdesk.config import Organisation
 from helpdesk.forms.fonts import FormError
-from helpdesk.forms.layout import FormDocument
 
-FormBuilder = Callable[[Organisation, Any], FormDocument]
+if TYPE_CHECKING:
+    from helpdesk.config import Organisation
+    from helpdesk.forms.layout import FormDocument
+
+FormBuilder = Callable[["Organisation", Any], "FormDocument"]
 
 
 class FormRegistry:

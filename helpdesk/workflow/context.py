@@ -120,6 +120,10 @@ class WorkflowContext:
             raise RecordRefused(problems)
         return self.store.commit_many([(t, s, p, self.operator.id) for t, s, p in items], number=number)
 
+    def void(self, record_id: str, reason: str) -> Record:
+        """Cancel a record: a new ``void`` record naming it and why (the old one stays)."""
+        return self.store.void(record_id, reason, self.operator.id)
+
     def record_actions(self, record_type: str) -> list[RecordAction]:
         """Other plugins' actions on a saved record of ``record_type`` (offer them after a save)."""
         return [a for a in self.actions if record_type in a.record_types]

@@ -27,7 +27,7 @@ import click
 
 from helpdesk import hookimpl
 from helpdesk.workflow.targets import Target, lazy, resolve
-from helpdesk.workflow.types import PluginError, ReportSection, Workflow
+from helpdesk.workflow.types import PluginError, RecordAction, ReportSection, Workflow
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class PluginSpec:
     forms: Mapping[str, Target] = field(default_factory=dict)
     commands: Mapping[str, Target] = field(default_factory=dict)
     reports: Sequence[ReportSection] = ()
+    record_actions: Sequence[RecordAction] = ()
     locale: Path | None = None
     owner: str = ""  # record types' owner (default: the plugin's name from its module)
 
@@ -81,8 +82,11 @@ class PluginSpec:
             found["helpdesk_register_forms"] = helpdesk_register_forms
         if self.commands:
             def helpdesk_register_commands(cli: click.Group) -> None:
+                from helpdesk.commands.lazy import LazyCommand
+
                 for name, command in dict(self.commands).items():
-                    cli.add_command(resolve(command), name)
+                    # a "module:attribute" command is imported only when it runs (or --help lists it)
+                    cli.add_command(LazyCommand(name, command) if isinstance(command, str) else resolve(command), name)
 
             found["helpdesk_register_commands"] = helpdesk_register_commands
         if self.reports:
@@ -91,6 +95,12 @@ class PluginSpec:
                     register(replace(section, compute=lazy(section.compute)))
 
             found["helpdesk_register_reports"] = helpdesk_register_reports
+        if self.record_actions:
+            def helpdesk_register_record_actions(register: Callable[[RecordAction], None]) -> None:
+                for action in self.record_actions:
+                    register(action)
+
+            found["helpdesk_register_record_actions"] = helpdesk_register_record_actions
         if self.locale is not None:
             locale = self.locale
 
