@@ -41,3 +41,29 @@ def test_enroll_revoke_and_list(registry_db: str, helpdesk_home: Path) -> None:
     assert "Ed25519" in bad.stderr
     flags = helpdesk("registry", "flags", "--db", registry_db)
     assert flags.returncode == 0 and "No flags" in flags.stdout
+
+
+def test_serve_on_port_0_prints_its_address_and_answers(tmp_path: Path) -> None:
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "helpdesk.cli", "registry", "serve", "--port", "0",
+                             "--db", f"sqlite:///{tmp_path / 'r.db'}"], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "HELPDESK_LANG": "en"})
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("helpdesk registry listening on http://127.0.0.1:")
+        url = line.split()[-1]
+        for _ in range(100):
+            try:
+                if httpx.get(url + "/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                import time
+
+                time.sleep(0.05)
+        assert httpx.get(url + "/openapi.json").json()["info"]["title"] == "helpdesk registry"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert proc.returncode in (0, -15)  # uvicorn shuts down cleanly, then re-raises SIGTERM

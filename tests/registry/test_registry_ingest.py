@@ -176,3 +176,30 @@ def test_malformed_batches_get_400(registry_server, registry_engine, make_kiosk)
     assert post(registry_server, {"hello": "world"}).status_code == 400
     assert httpx.post(registry_server.url + "/v1/batches", content=b"not json",
                       headers={"content-type": "application/json"}).status_code in (400, 422)
+
+
+def test_a_record_id_already_held_with_other_content_is_refused_and_flagged(
+    registry_server, registry_engine, make_kiosk  # type: ignore[no-untyped-def]
+) -> None:
+    a = make_kiosk("kiosk-a", registry_engine)
+    b = make_kiosk("kiosk-b", registry_engine)
+    (taken,) = a.commit(1)
+    assert post(registry_server, batch_of(a)).status_code == 200
+    b.commit(1)
+    # kiosk b presents a record under kiosk a's record id, with a chain that matches it
+    entries = [e.to_dict() for e in b.store.audit.entries()]
+    record = {**b.store.records()[0].to_dict(), "id": taken}
+    from helpdesk.store.audit import chain_hash
+    from helpdesk.store.canonical import digest
+
+    entries[-1]["ref"] = taken
+    entries[-1]["digest"] = digest(record)
+    entries[-1]["hash"] = chain_hash(entries[-1]["prev"], {k: v for k, v in entries[-1].items() if k != "hash"})
+    answer = post(registry_server, sign(make_batch("kiosk-b", entries, [record], b.store.now()), b.identity.key))
+    assert answer.status_code == 200
+    assert answer.json()["rejected"] == [{"id": taken, "reason": "conflict"}]
+    with registry_engine.connect() as conn:
+        held = conn.execute(select(records.c.kiosk_id).where(records.c.id == taken)).scalar_one()
+        flagged = conn.execute(select(flags.c.kiosk_id, flags.c.kind, flags.c.ref)).all()
+    assert held == "kiosk-a"
+    assert [tuple(f) for f in flagged] == [("kiosk-b", "conflict", taken)]
