@@ -131,11 +131,22 @@ class Relay:
 
 
 def start_relay(store: Store, settings: Settings) -> Relay | None:
-    """Start the background relay if ``registry_url`` is set (else None). Stop it with ``.stop()``."""
-    config = sync_settings(settings)
-    if not config.configured:
+    """Start the background relay if ``registry_url`` is set; stop it with ``.stop()``.
+
+    Never raises: without a registry, or when the kiosk key or ``[sync]`` settings are
+    unusable, it returns None (the reason goes to the sync state, so the home screen
+    shows it) and the kiosk runs on, its records waiting in the outbox.
+    """
+    try:
+        config = sync_settings(settings)
+        if not config.configured:
+            return None
+        relay = Relay(store, kiosk_identity(settings), config, state_path(settings)).start()
+    except HelpdeskError as exc:
+        log.warning("sync relay not started: %s", exc)
+        path = state_path(settings)
+        record_outcome(path, load_state(path), store, store.now(), error=exc)
         return None
-    relay = Relay(store, kiosk_identity(settings), config, state_path(settings)).start()
     with _running_lock:
         _running[str(store.directory)] = relay
     return relay

@@ -121,3 +121,27 @@ def test_backoff_doubles_up_to_its_cap_with_jitter() -> None:
     real.next()
     real.reset()
     assert real.failures == 0
+
+
+def test_start_relay_only_with_a_registry_and_never_raises(registry_server: RegistryServer, registry_engine: Engine,
+                                                           make_kiosk) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from helpdesk.sync.relay import running_relay, start_relay
+
+    kiosk = make_kiosk("kiosk-01", registry_engine)
+    assert start_relay(kiosk.store, kiosk.settings) is None  # no registry_url: nothing runs
+    broken = replace(kiosk.settings, registry_url=registry_server.url, extra={"sync": {"batch_size": 0}})
+    assert start_relay(kiosk.store, broken) is None  # bad [sync] settings: said, not raised
+    assert "batch_size" in (load_state(kiosk.home / "sync" / "state.json").error_text() or "")
+    settings = replace(kiosk.settings, registry_url=registry_server.url)
+    kiosk.commit(4)
+    relay = start_relay(kiosk.store, settings)
+    assert relay is not None
+    try:
+        assert running_relay(settings) is relay
+        wait_until(lambda: kiosk.store.outbox.count() == 0)
+    finally:
+        relay.stop()
+    assert running_relay(settings) is None
+    assert stored(registry_engine) == 4
