@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 #: rows per block: small enough that a page break re-measures little, large enough to fill a page
 BLOCK_ROWS = 24
 FONT_SIZE = 11
-LEADING = 13
 PADDING = 3
 
 

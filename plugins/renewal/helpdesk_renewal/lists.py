@@ -37,12 +37,12 @@ MAU_04 = ("STT", "Tên chứng thư chữ ký số", "Số hiệu chứng thư",
 MAU_05 = ("STT", "Tên chứng thư chữ ký số", "Số định danh cá nhân / ngày cấp, nơi cấp", "Mã số thuế",
           "Mã quan hệ ngân sách", "Địa chỉ thư điện tử công vụ", "Số hiệu chứng thư chữ ký số",
           "Số hiệu thiết bị lưu khóa bí mật", "Lý do thu hồi")
-#: type -> (form name, columns, relative PDF widths)
-FORMS: dict[str, tuple[str, tuple[str, ...], tuple[float, ...]]] = {
-    "new": ("Mẫu 01", MAU_01, (9, 16, 12, 15, 17, 16, 10, 11, 12, 12, 7)),
-    "reissue": ("Mẫu 01", MAU_01, (9, 16, 12, 15, 17, 16, 10, 11, 12, 12, 7)),
-    "renew": ("Mẫu 04", MAU_04, (8, 25, 17, 31, 12, 16, 13)),
-    "revoke": ("Mẫu 05", MAU_05, (9, 17, 15, 9, 9, 19, 17, 15, 15)),
+#: type -> (form name, columns, PDF column widths in mm (165 mm of text width), font size)
+FORMS: dict[str, tuple[str, tuple[str, ...], tuple[float, ...], float]] = {
+    "new": ("Mẫu 01", MAU_01, (8, 20, 16, 20, 22, 17, 10, 13, 17, 15, 7), 8),
+    "reissue": ("Mẫu 01", MAU_01, (8, 20, 16, 20, 22, 17, 10, 13, 17, 15, 7), 8),
+    "renew": ("Mẫu 04", MAU_04, (8, 28, 26, 36, 18, 27, 22), 10),
+    "revoke": ("Mẫu 05", MAU_05, (7, 20, 19, 13, 13, 26, 24, 22, 21), 8.5),
 }
 ROW_FIELDS = ("id", "name", "date_of_birth", "national_id", "email", "unit_id", "unit", "position", "phone",
               "cert_serial", "token_serial", "reason", "new_info")
@@ -105,7 +105,7 @@ def build_form(org: Organisation, record: Any) -> FormDocument:
     p = record.payload
     type_, day = str(p["type"]), date.fromisoformat(str(p["date"]))
     what = TYPES[type_][0]
-    form_name, columns, widths = FORMS[type_]
+    form_name, columns, widths, size = FORMS[type_]
     whom = p.get("unit") or "các cơ quan, đơn vị trên địa bàn"
     doc = FormDocument(org, number=str(p["number"]), title="", date=day,
                        subtitle=f"V/v đề nghị {what} chứng thư chữ ký số chuyên dùng công vụ")
@@ -127,7 +127,7 @@ def build_form(org: Organisation, record: Any) -> FormDocument:
         if len(_groups(p["rows"])) > 1 or not p.get("unit"):
             doc.heading(unit or "(chưa rõ đơn vị)")
         long_table(doc, list(columns), [cells(type_, r, i, province) for i, r in enumerate(rows, 1)],
-                   col_widths=widths, align=["center"] + ["left"] * (len(columns) - 1))
+                   col_widths=widths, align=["center"] + ["left"] * (len(columns) - 1), size=size)
     doc.qr(FormSeal.for_record(record.id, record.to_dict()))
     return doc
 
@@ -138,7 +138,7 @@ def list_xlsx(org: Organisation, record: Record) -> bytes:
 
     p = record.payload
     type_ = str(p["type"])
-    form_name, columns, _widths = FORMS[type_]
+    form_name, columns, _widths, _size = FORMS[type_]
     book = Workbook(write_only=True)
     sheet = book.create_sheet(form_name)
     sheet.append([list_title(type_).upper()])
