@@ -37,6 +37,7 @@ _LAZY: dict[str, str] = {
     "ScreenFactory": "helpdesk.workflow.types", "Workflow": "helpdesk.workflow.types",
     "PluginSpec": "helpdesk.workflow.spec", "RecordTypeSpec": "helpdesk.workflow.spec",
     "Target": "helpdesk.workflow.targets", "lazy": "helpdesk.workflow.targets", "resolve": "helpdesk.workflow.targets",
+    "count_records": "helpdesk.reports.counting",  # report sections: counts per period, by payload fields
     # working
     "WorkflowContext": "helpdesk.workflow.context", "RecordDraft": "helpdesk.workflow.context",
     "Printed": "helpdesk.workflow.context", "Forms": "helpdesk.workflow.context",
@@ -138,6 +139,7 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.messages import TokenRemoved as TokenRemoved
     from helpdesk.printing import JobState as JobState
     from helpdesk.printing import PrintJob as PrintJob
+    from helpdesk.reports.counting import count_records as count_records
     from helpdesk.secret import Secret as Secret
     from helpdesk.store import DiskFull as DiskFull
     from helpdesk.store import InvalidData as InvalidData
