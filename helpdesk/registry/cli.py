@@ -14,7 +14,27 @@ db_option = click.option("--db", "db_url", default=None, metavar="URL",
                               "$HELPDESK_HOME/registry); PostgreSQL: postgresql+psycopg://user@host/db")
 
 
-@click.group()
+#: sub-commands that live elsewhere, imported on first use ("name": "module:attribute"); lazy,
+#: so that ``helpdesk.registry.dashboard.cli`` may import ``db_option`` from here without a cycle
+LAZY_COMMANDS = {"staff": "helpdesk.registry.dashboard.cli:staff"}
+
+
+class _RegistryGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            import importlib
+
+            module, _sep, attr = LAZY_COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_RegistryGroup)
 def registry() -> None:
     """The Home Affairs registry service and its administration."""
 
@@ -124,7 +144,3 @@ def import_(db_url: str | None, file: Path, receipt_path: Path | None) -> None:
     if result.rejected:
         raise click.exceptions.Exit(1)
 
-
-from helpdesk.registry.dashboard.cli import staff  # noqa: E402  (the dashboard's accounts; it imports db_option)
-
-registry.add_command(staff)
