@@ -4,7 +4,8 @@ Order matters for "nothing changed" on any error: parse the file, pick the leaf 
 public key is on the token, refuse a certificate already there — all before the first
 write. Then import with the key's CKA_ID, read the token back and check the certificate
 is there with a matching key (else take it off again), and only then remove the
-superseded certificate (``remove_old``) and move the request to ``installed``.
+superseded certificate (``remove_old``), move the request to ``installed`` and let the
+holder's roster entry name the new certificate (the handover checks compare them).
 """
 
 from __future__ import annotations
@@ -57,6 +58,21 @@ def _request_for(ctx: WorkflowContext, serial: str, cert: x509.Certificate, requ
     return None
 
 
+def _update_roster(ctx: WorkflowContext, serial: str, cert_serial: str, request: Mapping[str, Any] | None) -> None:
+    """The holder's roster entry names the new certificate (and token), so the handover
+    checks find what the token now holds."""
+    sub = None
+    if request is not None and request.get("subscriber_id"):
+        sub = ctx.store.subscribers.get(str(request["subscriber_id"]))
+    if sub is None:
+        sub = ctx.store.subscribers.by_token_serial(serial)
+    if sub is None and request is not None and request.get("national_id"):
+        found = ctx.store.subscribers.by_national_id(str(request["national_id"]))
+        sub = found[0] if len(found) == 1 else None
+    if sub is not None and (sub.cert_serial != cert_serial or sub.token_serial != serial):
+        ctx.store.subscribers.update(sub.id, {"cert_serial": cert_serial, "token_serial": serial}, ctx.operator.id)
+
+
 def install(ctx: WorkflowContext, serial: str, pin: Secret, data: bytes, *, name: str = "",
             remove_old: bool = False, request_id: str = "") -> Installed:
     """Put the certificate in ``data`` on token ``serial`` (blocking: a thread job)."""
@@ -105,5 +121,6 @@ def install(ctx: WorkflowContext, serial: str, pin: Secret, data: bytes, *, name
                                new_cert_serial=cert_serial, new_not_after=_iso(cert), key_id=key.id)
         requests.save_many(ctx, [row])
         request_id_done = row["id"]
+    _update_roster(ctx, serial, cert_serial, request)
     final: TokenInfo = _wait(ctx.worker.identify(serial, pin)) if removed else after
     return Installed(serial, cert_serial, key.id, label, _iso(cert), tuple(removed), request_id_done, final)

@@ -79,6 +79,9 @@ def test_csr_on_the_token_verifies_with_openssl_and_keeps_the_vietnamese_subject
 def test_install_the_issued_certificate_beside_its_key_and_remove_the_old_one(
         ctx: WorkflowContext, holder: tuple[ProvisionedToken, x509.Certificate], test_ca: TestCA, shape: str) -> None:
     token, old = holder
+    ctx.store.add_subscribers([{"id": "sb-1", "full_name": NAME, "position": "Chủ tịch", "national_id": "092186001234",
+                                "email": "u1234@cantho.gov.vn", "token_serial": token.serial,
+                                "cert_serial": format(old.serial_number, "X")}], "op-binh")
     row = _renew_request(ctx, token, old)
     requests.set_status(ctx, row["id"], "submitted")
     made, _saved = make_request_csr(ctx, token.serial, PIN)
@@ -100,6 +103,8 @@ def test_install_the_issued_certificate_beside_its_key_and_remove_the_old_one(
     assert placed.serial == done.cert_serial and placed.key_id == made.key_id
     assert placed.key_matches is True and placed.has_private_key is True
     assert placed.subject.common_name == NAME
+    holder_entry = ctx.store.subscribers.get("sb-1")
+    assert holder_entry is not None and holder_entry.cert_serial == done.cert_serial  # the handover checks agree
 
 
 def test_token_info_json_shows_the_installed_certificate_with_its_key(
