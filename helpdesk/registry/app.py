@@ -22,11 +22,12 @@ from starlette.concurrency import run_in_threadpool
 
 from helpdesk import __version__
 from helpdesk.registry import queries
-from helpdesk.registry.errors import BadBatch, RegistryError, UnknownKiosk
+from helpdesk.registry.errors import BadBatch, RegistryError, TooLarge, UnknownKiosk
 from helpdesk.registry.ingest import ingest
 from helpdesk.registry.kiosks import get_kiosk, list_kiosks
 
 READ_TOKEN_ENV = "HELPDESK_REGISTRY_READ_TOKEN"
+MAX_BATCH_BYTES = 64 * 1024 * 1024  # ~100k records; offline bundles go through `registry import`
 
 _ENTRY = {"type": "object", "description": "An audit entry: seq, time, kiosk_id, operator, action, ref, count, "
                                            "digest, prev, hash"}
@@ -76,8 +77,16 @@ def create_app(engine: Engine, read_token: str | None = None) -> FastAPI:
         The body is parsed here (orjson), not by a model: the signature covers its exact
         content, and a model pass over thousands of records would cost more than the ingest.
         """
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BATCH_BYTES:
+            raise TooLarge("A batch may hold at most {limit} bytes; send smaller batches", limit=MAX_BATCH_BYTES)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BATCH_BYTES:
+                raise TooLarge("A batch may hold at most {limit} bytes; send smaller batches", limit=MAX_BATCH_BYTES)
         try:
-            batch = orjson.loads(await request.body())
+            batch = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise BadBatch("The batch is not valid JSON: {error}", error=str(exc)) from exc
         result = await run_in_threadpool(ingest, engine, batch)

@@ -23,6 +23,13 @@ class BadBatch(RegistryError):
     code = "bad_batch"
 
 
+class TooLarge(BadBatch):
+    """The request body is over the limit (413); nothing is read further, nothing stored."""
+
+    status = 413
+    code = "too_large"
+
+
 class Unauthorized(RegistryError):
     """Unknown kiosk, revoked kiosk or bad signature (401); nothing is stored."""
 

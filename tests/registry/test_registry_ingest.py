@@ -203,3 +203,17 @@ def test_a_record_id_already_held_with_other_content_is_refused_and_flagged(
         flagged = conn.execute(select(flags.c.kiosk_id, flags.c.kind, flags.c.ref)).all()
     assert held == "kiosk-a"
     assert [tuple(f) for f in flagged] == [("kiosk-b", "conflict", taken)]
+
+
+def test_an_oversized_batch_gets_413(registry_server) -> None:  # type: ignore[no-untyped-def]
+    from helpdesk.registry.app import MAX_BATCH_BYTES
+
+    def body():  # type: ignore[no-untyped-def]
+        chunk = b" " * (1024 * 1024)
+        for _ in range(MAX_BATCH_BYTES // len(chunk) + 2):
+            yield chunk
+
+    answer = httpx.post(registry_server.url + "/v1/batches", content=body(),
+                        headers={"content-type": "application/json"}, timeout=60)
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "too_large"
