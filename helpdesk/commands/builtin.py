@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "subscriber": "helpdesk.commands.subscriber:subscriber",
     "operator": "helpdesk.commands.operator:operator",
     "report": "helpdesk.commands.report:report",
+    "plugin": "helpdesk.commands.plugin_new:plugin",
     "sync": "helpdesk.sync.commands:sync",
     "kiosk": "helpdesk.sync.commands:kiosk",
     "registry": "helpdesk.registry.cli:registry",
