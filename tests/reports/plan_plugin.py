@@ -5,7 +5,6 @@ the metrics the shipped plan (Kế hoạch 119) targets."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +15,7 @@ from helpdesk.extension import (
     ReportRow,
     ReportSection,
     WorkflowContext,
+    count_records,
 )
 
 LABELS = {
@@ -30,20 +30,18 @@ def _valid(payload: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _in(ctx: WorkflowContext, record_type: str, period: Period, unit: str | None) -> list[Mapping[str, Any]]:
-    end = period.end.isoformat()
-    return [r.payload for r in ctx.store.records(record_type, since=period.start)
-            if r.time[:10] < end and (unit is None or r.payload.get("unit_id") == unit)]
+def _where(unit: str | None) -> dict[str, str]:
+    return {"unit_id": unit} if unit else {}
 
 
 def certificates(ctx: WorkflowContext, period: Period, unit: str | None) -> list[ReportRow]:
-    counts = Counter((p["action"], p["kind"]) for p in _in(ctx, "test.cert", period, unit))
+    counts = count_records(ctx, "test.cert", period, by=("action", "kind"), where=_where(unit))
     return [ReportRow(f"cert.{action}.{kind}", vi, en, counts[(action, kind)], unit=unit or "")
             for (action, kind), (vi, en) in LABELS.items()]
 
 
 def classes(ctx: WorkflowContext, period: Period, unit: str | None) -> list[ReportRow]:
-    held = len(_in(ctx, "test.class", period, unit))
+    held = sum(count_records(ctx, "test.class", period, where=_where(unit)).values())
     return [ReportRow("training.classes", "Lớp tập huấn đã tổ chức", "Training classes held", held, unit=unit or "")]
 
 
