@@ -30,7 +30,7 @@ def test_every_core_command_comes_through_the_hook_and_is_listed(helpdesk_home: 
     for name in COMMANDS:
         assert isinstance(commands[name], LazyCommand), name
     # commands other engineers added to the core (sync, registry …) are all here
-    assert {"token", "doctor", "plugins", "config", "audit", "subscriber", "operator", "report",
+    assert {"token", "doctor", "plugins", "plugin", "config", "audit", "subscriber", "operator", "report",
             "sync", "kiosk", "registry"} <= set(COMMANDS)
     listing = CliRunner().invoke(cli, ["--help"])
     assert listing.exit_code == 0, listing.output
