@@ -95,6 +95,7 @@ class Dashboard:
     activity: dict[str, int]  # records per unit in the year (every type)
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
+    computed_at: str = ""
     budget: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -148,6 +149,7 @@ def compute(engine: Engine, plan: Plan, sections: tuple[ReportSection, ...], yea
                          for k, v in sorted(levels.items()))
     return Dashboard(plan, year, today, metrics, tuple(units), level_totals, _expiry(engine, today), _kiosks(engine),
                      _activity(engine, year), notes, time.perf_counter() - started,
+                     datetime.now(UTC).strftime("%d/%m/%Y %H:%M:%S UTC"),
                      {"plan": plan.budget_total, "actual": budget_actual(plan, actual)})
 
 
@@ -215,20 +217,65 @@ def data_version(engine: Engine) -> tuple[Any, ...]:
 
 
 class Cache:
-    """The last computed :class:`Dashboard` per year, until :func:`data_version` changes."""
+    """The last computed :class:`Dashboard` per year.
+
+    While the data has not changed, the held page is served. When it has, the held page
+    is still served (its "as of" time shows it) and one background thread recomputes it;
+    only a year never computed is computed in the request. So the staff's first page
+    costs a cache lookup, not a pass over every record.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._held: dict[tuple[int, date], tuple[tuple[Any, ...], Dashboard]] = {}
+        self._refreshing: set[tuple[int, date]] = set()
+        self._warming = False
 
     def get(self, engine: Engine, plan: Plan, sections: tuple[ReportSection, ...], year: int,
             today: date | None = None) -> Dashboard:
         day = today or datetime.now(UTC).date()
+        key = (year, day)
         version = data_version(engine)
         with self._lock:
-            found = self._held.get((year, day))
-            if found is not None and found[0] == version:
+            found = self._held.get(key)
+            if found is not None:
+                if found[0] != version and key not in self._refreshing:
+                    self._refreshing.add(key)
+                    threading.Thread(target=self._refresh, args=(engine, plan, sections, key, version),
+                                     name="dashboard-refresh", daemon=True).start()
                 return found[1]
-            board = compute(engine, plan, sections, year, day)
-            self._held[(year, day)] = (version, board)
-            return board
+        board = compute(engine, plan, sections, year, day)
+        with self._lock:
+            self._held.setdefault(key, (version, board))
+        return board
+
+    def _refresh(self, engine: Engine, plan: Plan, sections: tuple[ReportSection, ...], key: tuple[int, date],
+                 version: tuple[Any, ...]) -> None:
+        try:
+            board = compute(engine, plan, sections, key[0], key[1])
+            with self._lock:
+                self._held[key] = (version, board)
+        except Exception:  # the held page stays; the next request tries again
+            import logging
+
+            logging.getLogger(__name__).exception("dashboard refresh failed")
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+    def needs_warming(self) -> bool:
+        """True the first time only (nothing held, no warm-up started)."""
+        with self._lock:
+            if self._held or self._warming:
+                return False
+            self._warming = True
+            return True
+
+    def warm(self, engine: Engine, plan: Plan, sections: tuple[ReportSection, ...], year: int) -> None:
+        """Compute ``year``'s page now (from a background thread)."""
+        try:
+            self.get(engine, plan, sections, year)
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("dashboard warm-up failed")

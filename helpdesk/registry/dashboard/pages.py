@@ -29,7 +29,7 @@ TEXT: dict[str, dict[str, str]] = {
         "head": "Nhật ký (#)", "records": "Bản ghi", "flags": "Cảnh báo chuỗi nhật ký", "ok": "Bình thường",
         "revoked": "đã thu hồi", "never": "chưa", "no_kiosks": "Chưa có máy kiosk nào đăng ký.",
         "activity": "Bản ghi năm {year} theo đơn vị", "year": "Năm", "as_of": "Số liệu đến ngày {day}",
-        "computed": "tính trong {ms} ms", "lang": "English", "empty": "Chưa có hoạt động nào được ghi nhận.",
+        "computed": "tính lúc {at}, trong {ms} ms", "lang": "English", "empty": "Chưa có hoạt động nào được ghi nhận.",
     },
     "en": {
         "title": "Digital signature deployment dashboard", "org": "Department of Home Affairs",
@@ -48,7 +48,7 @@ TEXT: dict[str, dict[str, str]] = {
         "head": "Audit (#)", "records": "Records", "flags": "Audit-chain flags", "ok": "OK",
         "revoked": "revoked", "never": "never", "no_kiosks": "No kiosk is enrolled.",
         "activity": "Records in {year} per unit", "year": "Year", "as_of": "Figures as of {day}",
-        "computed": "computed in {ms} ms", "lang": "Tiếng Việt", "empty": "No activity recorded yet.",
+        "computed": "computed at {at} in {ms} ms", "lang": "Tiếng Việt", "empty": "No activity recorded yet.",
     },
 }
 
@@ -141,7 +141,7 @@ def dashboard_page(board: Dashboard, lang: str, user: str, csrf: str) -> str:
     return _page(lang, t["title"], header + f'<main><p class="years">{escape(t["year"])}: {years}</p>' + by_year
                  + _units(board, t) + _expiry(board, t) + _kiosks(board, t)
                  + f'<p class="muted">{escape(t["as_of"].format(day=board.today.strftime("%d/%m/%Y")))} · '
-                 f'{escape(t["computed"].format(ms=round(1000 * board.seconds)))}</p></main>')
+                 f'{escape(t["computed"].format(at=board.computed_at, ms=round(1000 * board.seconds)))}</p></main>')
 
 
 def _unit_name(board: Dashboard, unit: str) -> str:

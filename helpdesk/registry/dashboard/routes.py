@@ -83,8 +83,18 @@ def mount(app: FastAPI, engine: Engine, *, plan: Plan | None = None,
     config = _Config(plan, sections)
     cache = Cache()
 
+    def warm_up() -> None:
+        """While someone types their password, compute the page they will see."""
+        def run() -> None:
+            chosen_plan, chosen = config.get()
+            cache.warm(engine, chosen_plan, chosen, default_year(chosen_plan))
+
+        if cache.needs_warming():
+            threading.Thread(target=run, name="dashboard-warm-up", daemon=True).start()
+
     @app.get("/dashboard/login", include_in_schema=False)
     def login_form(request: Request) -> HTMLResponse:
+        warm_up()
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         response = HTMLResponse(pages.login_page(_lang(request), token, request.query_params.get("error", "")))
         _cookie(response, request, CSRF_COOKIE, token, max_age=3600)
