@@ -109,12 +109,12 @@ def fill_sweep(ctx: WorkflowContext, n: int, handovers: int) -> list[dict[str, A
                                     today)["certificate"]["not_after"]} for i, r in enumerate(roster)]
 
 
-def fill_requests(ctx: WorkflowContext, n: int, offset: int = 0) -> None:
+def fill_requests(ctx: WorkflowContext, n: int, offset: int = 0, type_: str = "renew") -> None:
     roster = make_roster(n + offset, seed=7)[offset:]
-    rows = [requests.build(ctx, "renew", "person", {
+    rows = [requests.build(ctx, type_, "person", {
         "name": r["full_name"], "position": r["position"], "unit": f"Đơn vị {i % 40:02d}",
         "national_id": r["national_id"].rjust(12, "0"), "email": r["email"], "phone": r["phone"],
-        "cert_serial": r["cert_serial"]}, "expiring") for i, r in enumerate(roster)]
+        "cert_serial": r["cert_serial"]}, "expiring" if type_ == "renew" else "") for i, r in enumerate(roster)]
     requests.table(ctx).put_many({row["id"]: row for row in rows}, OPERATOR.id)
 
 
@@ -161,7 +161,7 @@ def main() -> int:
         ctx = context(root)
         print(f"setting up {args.subscribers:,} subscribers and certificates …", flush=True)
         certs = fill_sweep(ctx, args.subscribers, min(args.handovers, args.subscribers))
-        fill_requests(ctx, 1_000, offset=args.subscribers)
+        fill_requests(ctx, 1_000, offset=args.subscribers, type_="new")  # other requests in the table
         today = date.today()
         cold, _found = timed(lambda: due(ctx, 60, today=today))
         print(f"first sweep (indexes {min(args.handovers, args.subscribers):,} handover records once): "
