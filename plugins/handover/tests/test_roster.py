@@ -62,13 +62,15 @@ def test_csv_utf8_with_or_without_bom_comma_or_semicolon(tmp_path: Path, delimit
 def test_xlsx_numbers_dates_and_lost_leading_zeros(tmp_path: Path) -> None:
     from datetime import datetime
 
-    rows = [roster_row("Lê Văn Tám", 92186001234, birth=datetime(1979, 1, 2), phone=912345678)]
+    rows = [roster_row("Lê Văn Tám", 192186001234, birth=datetime(1979, 1, 2), phone=912345678),
+            roster_row("Lê Văn Chín", 92186001234)]  # Excel dropped the 0 of 092186001234
     report = read_roster(write_xlsx(tmp_path / "r.xlsx", rows))
-    assert report.ok, report.lines()
-    assert report.rows[0]["national_id"] == "092186001234"  # Excel dropped the 0
+    assert report.rows[0]["national_id"] == "192186001234"  # a number cell with all 12 digits: kept as text
     assert report.rows[0]["phone"] == "0912345678"
     assert report.rows[0]["date_of_birth"] == "1979-01-02"
     assert report.rows[0]["row"] == 4  # title, blank line, header, then this row
+    assert [(p.row, p.code) for p in report.problems] == [(5, "id_lost_zero")]  # reported, never padded
+    assert "92186001234" in report.lines()[0] and "mất số 0 ở đầu" in report.lines()[0]
 
 
 # One row per kind of problem: (cells, expected code). Row numbers are the file's.
@@ -199,7 +201,7 @@ def test_unreadable_files_are_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "x.xlsx").write_bytes(b"not a zip")
     (tmp_path / "latin.csv").write_bytes("Họ và tên,Số CCCD,Đơn vị\n".encode("cp1258", "replace") + b"\xff\xfe\n")
     (tmp_path / "r.pdf").write_bytes(b"%PDF")
-    for name, words in [("x.xlsx", "không đọc được"), ("latin.csv", "UTF-8"), ("r.pdf", ".xlsx hoặc .csv"),
+    for name, words in [("x.xlsx", "không đọc được"), ("latin.csv", "Windows-1258"), ("r.pdf", ".xlsx hoặc .csv"),
                         ("missing.csv", "không tồn tại")]:
         with pytest.raises(ColumnError) as info:
             read_roster(tmp_path / name)
