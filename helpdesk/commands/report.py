@@ -235,7 +235,7 @@ def summary(unit: str | None, source: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({**data, "source": source, "notes": list(notes)}, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{plan.name} — {_('Bảng tổng hợp')}" + (f" — {unit}" if unit else ""))
+    click.echo(f"{plan.name} — {_('Summary table')}" + (f" — {unit}" if unit else ""))
     header = ["", *(str(y) for y in plan.years), _("Total")]
     click.echo("\t".join(header))
     for cells in summary_rows(plan, actual):

@@ -79,7 +79,7 @@ def build_report(ctx: WorkflowContext, sections: tuple[ReportSection, ...], peri
     if not any(r.rows for r in results):
         notes.append("No activity recorded in this period.")
     if unit and plan.unit(unit) is None:
-        notes.append(f"Unit {unit} has no line in {plan.name}: its figures are shown without targets.")
+        notes.append("This unit has no line in the plan: its figures are shown without targets.")
     return Report(period, unit, tuple(results), plan, tuple(notes))
 
 
