@@ -25,7 +25,16 @@ from helpdesk.extension import (
     pin_stdin_option,
     read_pin,
 )
-from helpdesk_renewal.model import KINDS, REASONS, STATUSES, TYPES, RenewalError, label, localized
+from helpdesk_renewal.model import (
+    KINDS,
+    REASONS,
+    STATUSES,
+    TYPES,
+    RenewalError,
+    label,
+    localized,
+    status_label,
+)
 
 if TYPE_CHECKING:
     from helpdesk.extension import WorkflowContext
@@ -85,7 +94,7 @@ def request() -> None:
 
 def _line(row: dict[str, Any]) -> str:
     language = get_language()
-    return "  ".join((row["id"], label(TYPES, row["type"], language), label(STATUSES, row["status"], language),
+    return "  ".join((row["id"], label(TYPES, row["type"], language), status_label(row["type"], row["status"], language),
                       row["name"], row["national_id"], row["unit"], row.get("list_number") or ""))
 
 
@@ -137,7 +146,7 @@ def request_add(type_: str, kind: str, reason: str | None, subscriber: str | Non
     for row in saved:
         click.echo(_("Request {id} saved ({type}, {status}).").format(
             id=row["id"], type=label(TYPES, row["type"], get_language()),
-            status=label(STATUSES, row["status"], get_language())))
+            status=status_label(row["type"], row["status"], get_language())))
 
 
 @request.command("list")
@@ -180,7 +189,7 @@ def request_show(request_id: str, as_json: bool, operator: str | None) -> None:
         return
     click.echo(_line(row))
     for step in row["history"]:
-        click.echo(f"  {step['time']}  {label(STATUSES, step['status'], get_language())}  {step['operator']}  "
+        click.echo(f"  {step['time']}  {status_label(row['type'], step['status'], get_language())}  {step['operator']}  "
                    f"{step.get('note') or ''}".rstrip())
 
 

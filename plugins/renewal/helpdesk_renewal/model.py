@@ -95,6 +95,13 @@ def label(table: Mapping[str, tuple[str, str]], key: str, language: str = "vi") 
     return en if language == "en" else vi
 
 
+def status_label(type_: str, status: str, language: str = "vi") -> str:
+    """A status in words; a revocation the authority confirmed reads "revoked"."""
+    if type_ == "revoke" and status == "issued":
+        return "revoked" if language == "en" else "đã thu hồi"
+    return label(STATUSES, status, language)
+
+
 def clean_serial(value: object) -> str:
     """A certificate serial as upper-case hex without separators ("" if none)."""
     text = str(value or "").strip().replace(":", "").replace(" ", "").upper()

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 
 from helpdesk.extension import WorkflowScreen, _, get_language
 from helpdesk_renewal import due, requests
-from helpdesk_renewal.model import STATUSES, TYPES, label
+from helpdesk_renewal.model import TYPES, label, status_label
 from helpdesk_renewal.service import revoke_and_reissue
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class RenewalScreen(WorkflowScreen):
         table.clear()
         for r in rows:
             table.add_row(r["id"], label(TYPES, r["type"], language), r["name"], r["unit"],
-                          label(STATUSES, r["status"], language), r.get("list_number") or "")
+                          status_label(r["type"], r["status"], language), r.get("list_number") or "")
         if self._filed_text:
             self.status(self._filed_text, "ok")
             self._filed_text = ""
