@@ -9,12 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from helpdesk.registry.testing import KioskUnderTest, RegistryServer
 from helpdesk.reports.plan import load_plan
 from helpdesk.reports.testing import plan_records, seed_store
 from helpdesk.testing.cli import run_cli
+from helpdesk.testing.pdftools import pdf_text
 
 PLUGIN = Path(__file__).with_name("plan_plugin.py")
 PLAN_TABLE = {  # PLAN-119.md, Bảng tổng hợp: metric → {year: figure}
@@ -91,6 +93,16 @@ def test_yearly_and_quarterly_reports_from_the_registry_equal_the_local_ones(
         if args[2] == "2019Q2":  # a quarter shows the year's target
             assert {r["metric"]: r["plan"] for r in remote["rows"]}["cert.new.person"] == 1298
     unit = remote
+    paper = kiosk.home / "bc-2018.pdf"  # numbered by the issuing machine's store, figures from the registry
+    sheet = kiosk.home / "bc-2018.xlsx"
+    issued = _cli(kiosk, registry_server, "report", "yearly", "--period", "2018", "--source", registry_server.url,
+                  "--pdf", str(paper), "--xlsx", str(sheet))
+    text = pdf_text(paper)
+    assert "Số: 1/BC-SNV" in text and "BÁO CÁO TÌNH HÌNH TRIỂN KHAI, SỬ DỤNG CHỮ KÝ SỐ" in text
+    assert "Cấp mới chứng thư số — cá nhân" in text and "1.062" in text
+    cells = [[c.value for c in row] for row in load_workbook(sheet).active.iter_rows(min_row=3)]  # type: ignore[union-attr]
+    assert ["cert.new.person", "Cấp mới chứng thư số — cá nhân", "Toàn Sở", "2018", 1062, 1062] in cells
+    assert {r["metric"]: r["actual"] for r in issued["rows"]}["cert.renew.person"] == 113
     by_hand = sum(1 for i in plan_records(load_plan()) if i.time.year == 2018 and i.type == "test.cert"
                   and i.payload["action"] == "new" and i.payload["kind"] == "person"
                   and i.payload["unit_id"] == "q-ninh-kieu")

@@ -29,7 +29,7 @@ TEXT: dict[str, dict[str, str]] = {
         "head": "Nhật ký (#)", "records": "Bản ghi", "flags": "Cảnh báo chuỗi nhật ký", "ok": "Bình thường",
         "revoked": "đã thu hồi", "never": "chưa", "no_kiosks": "Chưa có máy kiosk nào đăng ký.",
         "activity": "Bản ghi năm {year} theo đơn vị", "year": "Năm", "as_of": "Số liệu đến ngày {day}",
-        "computed": "tính lúc {at}, trong {ms} ms", "lang": "English", "empty": "Chưa có hoạt động nào được ghi nhận.",
+        "failed": "Phần báo cáo không tính được", "computed": "tính lúc {at}, trong {ms} ms", "lang": "English", "empty": "Chưa có hoạt động nào được ghi nhận.",
     },
     "en": {
         "title": "Digital signature deployment dashboard", "org": "Department of Home Affairs",
@@ -48,7 +48,7 @@ TEXT: dict[str, dict[str, str]] = {
         "head": "Audit (#)", "records": "Records", "flags": "Audit-chain flags", "ok": "OK",
         "revoked": "revoked", "never": "never", "no_kiosks": "No kiosk is enrolled.",
         "activity": "Records in {year} per unit", "year": "Year", "as_of": "Figures as of {day}",
-        "computed": "computed at {at} in {ms} ms", "lang": "Tiếng Việt", "empty": "No activity recorded yet.",
+        "failed": "Report section failed", "computed": "computed at {at} in {ms} ms", "lang": "Tiếng Việt", "empty": "No activity recorded yet.",
     },
 }
 
@@ -134,10 +134,11 @@ def dashboard_page(board: Dashboard, lang: str, user: str, csrf: str) -> str:
     legend = (f'<p class="legend muted"><span style="background:{charts.PLAN_COLOUR}"></span>{escape(t["plan"])}'
               f'<span style="background:{charts.ACTUAL_COLOUR}"></span>{escape(t["actual"])} · '
               f'{escape(t["actual"])} / {escape(t["plan"])}</p>')
+    failed = "".join(f'<p class="failed late">{escape(t["failed"])}: {escape(note)}</p>' for note in board.notes)
     by_year = (f'<section id="by-year"><h2>{escape(t["by_year"])}</h2>{legend}<div class="grid">{charts_html}</div>'
                f'<div class="scroll"><table id="plan-table"><thead><tr><th>{escape(t["metric"])}</th>{head_cells}'
                f'<th class="n">{escape(t["total"])}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-               f'</section>')
+               f'{failed}</section>')
     return _page(lang, t["title"], header + f'<main><p class="years">{escape(t["year"])}: {years}</p>' + by_year
                  + _units(board, t) + _expiry(board, t) + _kiosks(board, t)
                  + f'<p class="muted">{escape(t["as_of"].format(day=board.today.strftime("%d/%m/%Y")))} · '
