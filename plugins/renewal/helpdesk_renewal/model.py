@@ -168,16 +168,32 @@ def validate_row(row: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def duplicate_of(rows: Iterable[Mapping[str, Any]], candidate: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """An open request of the same type and kind for the same person (or certificate)."""
-    for row in rows:
-        if row.get("id") == candidate.get("id") or not is_open(row):
-            continue
-        if row.get("type") != candidate.get("type") or row.get("kind") != candidate.get("kind"):
-            continue
-        if row.get("national_id") == candidate.get("national_id"):
-            return row
-        serial = candidate.get("cert_serial")
-        if serial and row.get("cert_serial") == serial:
-            return row
-    return None
+def _duplicate_keys(row: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    base = (str(row.get("type")), str(row.get("kind")))
+    keys: list[tuple[str, ...]] = [(*base, "id", str(row.get("national_id")))]
+    if row.get("cert_serial"):
+        keys.append((*base, "cert", str(row["cert_serial"])))
+    return keys
+
+
+class OpenRequests:
+    """The open requests by person and by certificate, to refuse duplicates in O(1)."""
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self._by: dict[tuple[str, ...], Mapping[str, Any]] = {}
+        for row in rows:
+            self.add(row)
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        if is_open(row):
+            for key in _duplicate_keys(row):
+                self._by.setdefault(key, row)
+
+    def duplicate_of(self, candidate: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """An open request of the same type and kind for the same person (or certificate)."""
+        for key in _duplicate_keys(candidate):
+            found = self._by.get(key)
+            if found is not None and found.get("id") != candidate.get("id"):
+                return found
+        return None
+

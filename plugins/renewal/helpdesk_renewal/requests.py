@@ -20,9 +20,9 @@ from helpdesk_renewal.model import (
     TRANSITIONS,
     TYPES,
     DuplicateRequest,
+    OpenRequests,
     RenewalError,
     clean_serial,
-    duplicate_of,
     form_problems,
     is_open,
     label,
@@ -88,9 +88,10 @@ def add(ctx: WorkflowContext, rows: Sequence[dict[str, Any]]) -> list[dict[str, 
     """Save new requests in one commit, refusing any duplicate of an open request."""
     book = table(ctx)
     with ctx.store.locked():
-        existing = book.all()
-        for i, row in enumerate(rows):
-            found = duplicate_of([*existing, *rows[:i]], row)
+        known = OpenRequests(book.all())
+        for row in rows:
+            found = known.duplicate_of(row)
+            known.add(row)
             if found is not None:
                 raise DuplicateRequest(
                     "{name} already has an open {type} request ({id}, {status}): refused",
