@@ -9,12 +9,51 @@ commands open the store read-only (they work while the kiosk runs); writing ones
 from __future__ import annotations
 
 import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import click
 
 from helpdesk.extension import _, command_context
+from helpdesk_handover.progress import Progress
+
+
+@contextmanager
+def terminal_progress(label: str, message: str) -> Iterator[Progress]:
+    """A :class:`Progress` that draws a bar (rows done / total, time left) when stdout is a
+    terminal, and that Ctrl-C cancels: the work stops at its next step, nothing written."""
+    cancel = threading.Event()
+    bar: Any = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal bar
+        if not sys.stdout.isatty():
+            return
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label=label, show_eta=True, show_pos=True)
+            bar.__enter__()
+        bar.length = max(total, 1)
+        bar.update(done - bar.pos)
+
+    def interrupted(_signal: int, _frame: FrameType | None) -> None:
+        cancel.set()
+
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGINT, interrupted) if main else None
+    try:
+        yield Progress(report, cancel, message)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, before)
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @click.group()
@@ -38,17 +77,19 @@ def import_(file: Path, skip_invalid: bool, mapping: tuple[str, ...], check_only
 
     fields = parse_mapping(mapping)
     refused = False
-    with command_context(operator) as ctx:  # writable even for --check: a first import creates the store
+    with (command_context(operator) as ctx,  # writable even for --check: a first import creates the store
+          terminal_progress(_("Checking rows"), "Cancelled: nothing was imported") as progress):
         if check_only:
-            report = read_roster(file, fields, ctx.store)
+            report = read_roster(file, fields, ctx.store, progress=progress)
         else:
             try:
-                report = import_roster(ctx.store, file, ctx.operator.id, mapping=fields, skip_invalid=skip_invalid)
+                report = import_roster(ctx.store, file, ctx.operator.id, mapping=fields, skip_invalid=skip_invalid,
+                                       progress=progress)
             except RosterRefused as exc:
                 report, refused = exc.report, True
     if as_json:
         click.echo(json.dumps({
-            "source": report.source, "rows": report.total, "valid": len(report.rows), "imported": report.imported,
+            "source": report.source, "rows": report.total, "valid": report.valid, "encoding": report.encoding, "imported": report.imported,
             "units_created": report.units_created, "refused": refused,
             "problems": [{"row": p.row, "code": p.code, "message": p.localized()} for p in report.problems],
         }, ensure_ascii=False, indent=2))
@@ -109,7 +150,8 @@ def export(out: Path, unit: str | None, since: str | None, until: str | None, in
     with command_context(read_only=True) as ctx:
         entries = handovers(ctx.store, since=parse_day(since), until=parse_day(until), unit=unit,
                             include_voided=include_voided)
-    count = export_xlsx(entries, out)
+    with terminal_progress(_("Writing rows"), "Cancelled: no file was written") as progress:
+        count = export_xlsx(entries, out, progress)
     click.echo(_("{count} handovers written to {path}").format(count=count, path=out))
 
 

@@ -1,43 +1,97 @@
-"""Export handovers to .xlsx (per unit and date range), for the unit's files and reports."""
+"""Export handovers to .xlsx (per unit and date range), for the unit's files and reports.
+
+Every text cell goes through :func:`safe`: a value starting with ``=``, ``+``, ``-`` or
+``@`` would be a formula to Excel/LibreOffice (CSV/formula injection, e.g. a name typed
+as ``=HYPERLINK(…)``), so it is written as text with a leading apostrophe. The file is
+written beside its target and renamed last: a cancelled or failed export leaves no
+half-written file.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from helpdesk.extension import gettext
 from helpdesk_handover.history import Entry
+from helpdesk_handover.progress import Progress
 
 HEADERS = ("Số biên bản", "Ngày", "Họ và tên", "Chức vụ", "Đơn vị", "Số định danh cá nhân",
            "Thư điện tử công vụ", "Số hiệu thiết bị", "Số hiệu chứng thư số", "Hiệu lực đến",
            "Người nhận thay", "Người giao", "Trạng thái", "Mã hồ sơ")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+STEP = 500  # rows between two progress reports
 
 
-def export_xlsx(entries: Sequence[Entry], path: Path) -> int:
-    """Write one row per handover (oldest first); returns the number of rows."""
+def safe(value: Any) -> Any:
+    """A cell value a spreadsheet shows as written: text that a spreadsheet would take
+    for a formula gets a leading apostrophe; other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_rows(path: Path, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+               widths: Sequence[int], progress: Progress | None = None) -> int:
+    """Write ``rows`` under a bold header to an .xlsx at ``path`` (cells through :func:`safe`,
+    stored as text, never as formulas); the file appears whole or not at all."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Bàn giao"
-    sheet.append(list(HEADERS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    progress = progress or Progress(message="Cancelled: no file was written")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    bold = Font(bold=True)
+    header = []
+    for text in headers:
+        cell = WriteOnlyCell(sheet, value=safe(text))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    total = len(rows)
+    for done, row in enumerate(rows):
+        if done % STEP == 0:
+            progress(done, total)
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=safe(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even if it looks like a formula
+            cells.append(cell)
+        sheet.append(cells)
+    progress(total, total)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        book.save(temporary)
+        progress.check()
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return total
+
+
+def export_xlsx(entries: Sequence[Entry], path: Path, progress: Progress | None = None) -> int:
+    """Write one row per handover (oldest first); returns the number of rows."""
+    rows = []
     for entry in sorted(entries, key=lambda e: e.record.time):
         p = entry.record.payload
         h, r = p["holder"], p["recipient"]
-        sheet.append([
+        rows.append([
             p["number"], entry.local_time.strftime("%d/%m/%Y %H:%M"), h["name"], h.get("position", ""),
             h.get("unit", ""), h["national_id"], h.get("email", ""), p["device"]["serial"],
             p["certificate"]["serial"], p["certificate"]["not_after"][:10],
             f"{r['name']} ({r['national_id']})" if r.get("kind") == "proxy" else "",
             p["giver"]["name"], gettext("voided") if entry.voided_by else gettext("handed over"), entry.record.id,
         ])
-    for column, width in zip("ABCDEFGHIJKLMN", (14, 17, 28, 20, 32, 16, 28, 18, 26, 12, 28, 22, 12, 38),
-                             strict=True):
-        sheet.column_dimensions[column].width = width
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return len(entries)
+    return write_rows(path, "Bàn giao", HEADERS, rows, (14, 17, 28, 20, 32, 16, 28, 18, 26, 12, 28, 22, 12, 38),
+                      progress)

@@ -23,6 +23,8 @@ WORKFLOWS = (
              screen=f"{SCREENS}.history:HistoryScreen", needs_token=False, order=61),
 )
 
+HELPDESK_API = ">=1.0,<2"  # plugin API versions supported (helpdesk.extension.API_VERSION)
+
 spec = PluginSpec(
     workflows=WORKFLOWS,
     record_types=(RecordTypeSpec("handover", "helpdesk_handover.record:validate_payload",

@@ -17,6 +17,7 @@ from helpdesk.extension import HelpdeskError
 
 class Cancelled(HelpdeskError):
     title = "Cancelled"
+    exit_code = 130  # as a shell reports Ctrl-C
 
 
 @dataclass

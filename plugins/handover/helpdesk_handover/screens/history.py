@@ -14,6 +14,8 @@ from textual.widgets import DataTable, Input, Static
 from helpdesk.extension import HelpdeskError, Printed, WorkflowContext, WorkflowScreen, _
 from helpdesk_handover.export import export_xlsx
 from helpdesk_handover.history import Entry, handovers, parse_day, reprint
+from helpdesk_handover.progress import Progress
+from helpdesk_handover.screens.progress import JobProgress
 
 
 class HistoryScreen(WorkflowScreen):
@@ -22,6 +24,7 @@ class HistoryScreen(WorkflowScreen):
         Binding("f6", "reprint", "Print again", priority=True),
         Binding("f7", "export", "Export .xlsx", priority=True),
         Binding("f8", "void", "Void", priority=True),
+        Binding("f4", "cancel_job", "Cancel", priority=True),
     ]
     DEFAULT_CSS = """
     HistoryScreen Horizontal { height: auto; }
@@ -44,6 +47,7 @@ class HistoryScreen(WorkflowScreen):
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
             yield Input(placeholder=_("Reason for voiding the selected handover (then F8)"), id="void_reason")
             yield self.status_line()
+            yield JobProgress(id="progress")
         yield self.footer()
 
     def on_mount(self) -> None:
@@ -112,12 +116,28 @@ class HistoryScreen(WorkflowScreen):
             return
         name = f"ban-giao-{date.today():%Y%m%d}" + (f"-{unit}" if unit else "")
         path = self.ctx.settings.home / "exports" / f"{''.join(c if c.isalnum() else '-' for c in name)}.xlsx"
-        self.run_job(self._export, since, until, unit, path, group="export",
-                     done=lambda count: self.status(_("{count} handovers written to {path}")
-                                                    .format(count=count, path=path), "ok"))
+        progress = self.query_one("#progress", JobProgress).start(self, "Cancelled: no file was written")
+        self.run_job(self._export, since, until, unit, path, progress, group="export",
+                     done=lambda count: self._exported(count, path), failed=self._failed)
 
-    def _export(self, since: date | None, until: date | None, unit: str | None, path: Path) -> int:  # a job
-        return export_xlsx(handovers(self.ctx.store, since=since, until=until, unit=unit), path)
+    def _export(self, since: date | None, until: date | None, unit: str | None, path: Path,
+                progress: Progress) -> int:  # a job
+        return export_xlsx(handovers(self.ctx.store, since=since, until=until, unit=unit), path, progress)
+
+    def _exported(self, count: int, path: Path) -> None:
+        self.query_one("#progress", JobProgress).finish()
+        self.status(_("{count} handovers written to {path}").format(count=count, path=path), "ok")
+
+    def _failed(self, error: BaseException) -> None:
+        self.query_one("#progress", JobProgress).finish()
+        self.show_error(error)
+
+    def action_cancel_job(self) -> None:
+        if self.query_one("#progress", JobProgress).cancel():
+            self.status(_("Cancelling…"))
+
+    def on_unmount(self) -> None:
+        self.query_one("#progress", JobProgress).cancel()
 
     def action_void(self) -> None:
         entry = self.selected()

@@ -12,7 +12,9 @@ from textual.widgets import Checkbox, Input, Static
 
 from helpdesk.extension import HelpdeskError, WorkflowScreen, _
 from helpdesk_handover.columns import parse_mapping
+from helpdesk_handover.progress import Progress
 from helpdesk_handover.roster import RosterRefused, RosterReport, import_roster, read_roster
+from helpdesk_handover.screens.progress import JobProgress
 
 SHOWN_PROBLEMS = 200
 
@@ -21,6 +23,7 @@ class RosterScreen(WorkflowScreen):
     BINDINGS: ClassVar[list[BindingType]] = [  # descriptions are msgids: the footer translates them
         Binding("f9", "import_file", "Import", priority=True),
         Binding("f5", "check_file", "Check only", priority=True),
+        Binding("f8", "cancel_job", "Cancel", priority=True),
     ]
     DEFAULT_CSS = "RosterScreen #report { height: auto; }"
 
@@ -31,6 +34,7 @@ class RosterScreen(WorkflowScreen):
             yield Input(placeholder=_("Column mapping, optional: national_id=Số CMT, unit=Cơ quan"), id="mapping")
             yield Checkbox(_("Import the valid rows and skip the bad ones"), id="skip_invalid")
             yield self.status_line()
+            yield JobProgress(id="progress")
             yield Static("", id="report")
         yield self.footer()
 
@@ -61,19 +65,34 @@ class RosterScreen(WorkflowScreen):
             return
         self.status(_("Reading {path}…").format(path=inputs[0].name))
         self.query_one("#report", Static).update("")
-        self.run_job(self._run, *inputs, write, done=lambda result: self._show(*result, write), group="roster")
+        progress = self.query_one("#progress", JobProgress).start(self, "Cancelled: nothing was imported")
+        self.run_job(self._run, *inputs, write, progress, done=lambda result: self._show(*result, write),
+                     failed=self._failed, group="roster")
 
-    def _run(self, path: Path, mapping: dict[str, str], skip_invalid: bool,
-             write: bool) -> tuple[RosterReport, bool]:  # a job: (report, refused)
+    def _run(self, path: Path, mapping: dict[str, str], skip_invalid: bool, write: bool,
+             progress: Progress) -> tuple[RosterReport, bool]:  # a job: (report, refused)
         store = self.ctx.store
         if not write:
-            return read_roster(path, mapping, store), False
+            return read_roster(path, mapping, store, progress=progress), False
         try:
-            return import_roster(store, path, self.ctx.operator.id, mapping=mapping, skip_invalid=skip_invalid), False
+            return import_roster(store, path, self.ctx.operator.id, mapping=mapping, skip_invalid=skip_invalid,
+                                 progress=progress), False
         except RosterRefused as exc:
             return exc.report, True
 
+    def action_cancel_job(self) -> None:
+        if self.query_one("#progress", JobProgress).cancel():
+            self.status(_("Cancelling…"))
+
+    def on_unmount(self) -> None:
+        self.query_one("#progress", JobProgress).cancel()  # leaving the screen stops the import: nothing written
+
+    def _failed(self, error: BaseException) -> None:
+        self.query_one("#progress", JobProgress).finish()
+        self.show_error(error)
+
     def _show(self, report: RosterReport, refused: bool, write: bool) -> None:
+        self.query_one("#progress", JobProgress).finish()
         lines = report.lines()
         if len(lines) > SHOWN_PROBLEMS:
             lines = [*lines[:SHOWN_PROBLEMS], _("… and {more} more").format(more=len(lines) - SHOWN_PROBLEMS)]

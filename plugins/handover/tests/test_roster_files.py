@@ -1,0 +1,332 @@
+"""Roster files as offices save them, and as a hostile user makes them.
+
+Reading: .xlsx through python-calamine (title row above the header, NFD names, dates,
+text ID numbers), .ods, CSV as UTF-8, UTF-16 "Unicode Text" (tabs) and cp1258.
+Hostile files: each is refused by ``helpdesk roster import`` with exit code 2 and a
+Vietnamese message (English with ``--lang en``), imports nothing, and runs in a process
+whose address space is capped at 300 MB (``resource.RLIMIT_AS``).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from handover_kit import HEADERS, nfd, roster_row, write_csv, write_xlsx
+from helpdesk_handover.columns import ColumnError
+from helpdesk_handover.roster import import_roster, read_roster
+
+from helpdesk.testing.kit import Kiosk, load_settings, open_store
+
+MEMORY_CAP = 300 * 1024 * 1024
+HELPDESK = str(Path(sys.executable).with_name("helpdesk"))
+NAMES = ["Nguyễn Thị Ánh Tuyết", "Phạm Quốc Việt", "Đặng Thị Hường", "Lưu Ngọc Ẩn"]
+
+
+def rows() -> list[list[object]]:
+    return [roster_row(name, f"0921860{i:05d}", "UBND phường Tân An", f"TK-{i}") for i, name in enumerate(NAMES, 1)]
+
+
+# -- as offices save them -------------------------------------------------------------------------
+
+def test_xlsx_with_a_merged_title_nfd_text_and_date_cells(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    data = [roster_row(nfd(NAMES[0]), "092186000001", birth=date(1979, 1, 2)),
+            roster_row("Phạm Quốc Việt", "092186000002", birth="12/05/1980")]
+    path = write_xlsx(tmp_path / "r.xlsx", data)
+    book = load_workbook(path)
+    book.active.merge_cells("A1:K1")  # type: ignore[union-attr]
+    book.save(path)
+    report = read_roster(path)
+    assert report.ok, report.lines()
+    assert [r["full_name"] for r in report.rows] == NAMES[:2]
+    assert all(unicodedata.is_normalized("NFC", r["full_name"]) for r in report.rows)
+    assert [r["date_of_birth"] for r in report.rows] == ["1979-01-02", "1980-05-12"]
+    assert [r["row"] for r in report.rows] == [4, 5]
+
+
+def test_ods_is_read_too(tmp_path: Path) -> None:
+    """An OpenDocument sheet (LibreOffice's own format), written by hand as LibreOffice lays it out."""
+    cells = [HEADERS, *rows()]
+    body = "".join(
+        "<table:table-row>" + "".join(
+            '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'.format(c or "")
+            for c in row) + "</table:table-row>" for row in cells)
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="DS">{body}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    path = tmp_path / "r.ods"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", manifest)
+        z.writestr("content.xml", content)
+    report = read_roster(path)
+    assert report.ok, report.lines()
+    assert [r["full_name"] for r in report.rows] == NAMES
+
+
+def unicode_text(path: Path) -> Path:
+    """Excel's "Unicode Text": UTF-16 LE with a byte order mark, tab-separated, CR LF."""
+    lines = ["\t".join(HEADERS)] + ["\t".join("" if c is None else str(c) for c in row) for row in rows()]
+    path.write_bytes(b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le"))
+    return path
+
+
+def cp1258(text: str) -> bytes:
+    """``text`` as Vietnamese Windows writes it: base letters (â, ê, ơ, ư, ă, đ …) plus
+    combining tone marks where cp1258 has no precomposed letter."""
+    out = bytearray()
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            out += char.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        base, *marks = unicodedata.normalize("NFD", char)
+        for mark in marks:  # the mark cp1258 keeps in the letter (â ê ô ơ ư ă), the tone as a combining mark
+            composed = unicodedata.normalize("NFC", base + mark)
+            if len(composed) == 1 and composed.encode("cp1258", "ignore"):
+                base = composed
+                marks.remove(mark)
+                break
+        out += (base + "".join(marks)).encode("cp1258")
+    return bytes(out)
+
+
+def windows_csv(path: Path) -> Path:
+    lines = [",".join(HEADERS)] + [",".join("" if c is None else str(c) for c in row) for row in rows()]
+    path.write_bytes(cp1258("\r\n".join(lines) + "\r\n"))
+    return path
+
+
+@pytest.mark.parametrize(("make", "encoding"), [(unicode_text, "UTF-16"), (windows_csv, "Windows-1258")])
+def test_office_encodings_are_read_into_nfc_text(tmp_path: Path, kiosk: Kiosk, make: Callable[[Path], Path],
+                                                 encoding: str) -> None:
+    path = make(tmp_path / "ds.csv")
+    assert path.read_bytes()[:4] != "Họ".encode()  # not UTF-8
+    report = import_roster(kiosk.store, path, "op")
+    assert report.encoding == encoding and report.imported == len(NAMES), report.lines()
+    saved = sorted(s.full_name for s in kiosk.store.subscribers.all())
+    assert saved == sorted(NAMES)  # never mojibake: the very names, in NFC
+    assert {u.name for u in kiosk.store.units.all()} == {"UBND phường Tân An"}
+
+
+@pytest.mark.parametrize(("raw", "words"), [
+    ("Hä vµ tªn,Sè CCCD,§¬n vÞ\r\nNguyÔn V¨n A,092186000001,Së Néi vô\r\n".encode("cp1252"), "Windows-1258"),
+    ("\r\n".join([",".join(HEADERS), ",".join(str(c or "") for c in rows()[0])]).encode("utf-16-le"), "NUL"),
+    (b"\xef\xbb\xbf" + "Họ và tên,Số CCCD,Đơn vị\n".encode() + b"\xff\n", "UTF-8"),
+])
+def test_other_encodings_get_a_message_naming_what_was_found(tmp_path: Path, raw: bytes, words: str) -> None:
+    """TCVN3 (fonts .VnTime…) read through cp1258 would be mojibake; UTF-16 without a BOM; broken UTF-8."""
+    path = tmp_path / "ds.csv"
+    path.write_bytes(raw)
+    with pytest.raises(ColumnError) as info:
+        read_roster(path)
+    assert words in info.value.localized() and "CSV UTF-8" in info.value.localized()
+
+
+# -- hostile files --------------------------------------------------------------------------------
+
+XLSX_PARTS = {
+    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+    'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+    'spreadsheetml.worksheet+xml"/></Types>',
+    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+    '2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+    'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="DS" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+    'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.'
+    'org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+}
+SHEET = ('<?xml version="1.0" encoding="UTF-8"?>{doctype}<worksheet xmlns="http://schemas.openxmlformats.org/'
+         'spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>')
+LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'
+                    for i in range(1, 10)) + "]>")
+
+
+def header_cells(row: int = 1) -> str:
+    return f'<row r="{row}">' + "".join(f'<c r="{chr(65 + i)}{row}" t="inlineStr"><is><t>{h}</t></is></c>'
+                                       for i, h in enumerate(HEADERS)) + "</row>"
+
+
+def handmade_xlsx(path: Path, sheet: str, **parts: str) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in {**XLSX_PARTS, **parts}.items():
+            z.writestr(name, text)
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path
+
+
+def zip_bomb(path: Path) -> Path:
+    """A 300 KB .xlsx whose sheet inflates to 320 MB (spaces between two rows)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, text in XLSX_PARTS.items():
+            z.writestr(name, text)
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            head, tail = SHEET.format(doctype="", rows=header_cells() + "{hole}").split("{hole}")
+            part.write(head.encode())
+            block = b" " * (1 << 20)
+            for _ in range(320):
+                part.write(block)
+            part.write(tail.encode())
+    return path
+
+
+def entity_sheet(path: Path) -> Path:
+    return handmade_xlsx(path, SHEET.format(doctype=LAUGHS, rows=header_cells() + (
+        '<row r="2"><c r="B2" t="inlineStr"><is><t>&lol9;</t></is></c></row>')))
+
+
+def entity_workbook(path: Path) -> Path:
+    """The billion laughs in a part read with expat (the workbook): ParseError, caught and explained."""
+    book = XLSX_PARTS["xl/workbook.xml"].replace("<workbook", LAUGHS + "<workbook", 1).replace(
+        'name="DS"', 'name="&lol9;"')
+    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells()), **{"xl/workbook.xml": book})
+
+
+def pdf_named_xlsx(path: Path) -> Path:
+    path.write_bytes(b"%PDF-1.7\n" + b"0" * 2000)
+    return path
+
+
+def xlsx_named_csv(path: Path) -> Path:
+    return write_xlsx(path.with_suffix(".xlsx"), rows()).rename(path.with_suffix(".csv"))
+
+
+def csv_named_xlsx(path: Path) -> Path:
+    return write_csv(path.with_suffix(".csv"), rows()).rename(path.with_suffix(".xlsx"))
+
+
+def nul_bytes(path: Path) -> Path:
+    write_csv(path.with_suffix(".csv"), rows())
+    data = path.with_suffix(".csv").read_bytes()
+    path.with_suffix(".csv").write_bytes(data[:200] + b"\x00\x00\x00" + data[200:])
+    return path.with_suffix(".csv")
+
+
+def gigabyte_csv(path: Path) -> Path:
+    """1 GB: a real header and first row, then a sparse hole (no disk used)."""
+    path = write_csv(path.with_suffix(".csv"), rows())
+    with path.open("r+b") as f:
+        f.truncate(1 << 30)
+    return path
+
+
+def wide_xlsx(path: Path) -> Path:
+    """16,384 columns (A … XFD) in the header row."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("DS")
+    sheet.append([*HEADERS, *(f"Cột {i}" for i in range(16384 - len(HEADERS)))])
+    for row in rows():
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def wide_csv(path: Path) -> Path:
+    path = path.with_suffix(".csv")
+    path.write_text(",".join([*HEADERS, *(f"c{i}" for i in range(16384))]) + "\n", encoding="utf-8")
+    return path
+
+
+def sparse_corners(path: Path) -> Path:
+    """A1 and XFD1048576 only: calamine would allocate 17 billion cells and abort the process."""
+    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells() + (
+        '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>')))
+
+
+def no_header(path: Path) -> Path:
+    return write_xlsx(path, rows(), headers=["Cột 1", "Cột 2", "Cột 3"], title=False)
+
+
+def formulas(path: Path) -> Path:
+    from openpyxl import load_workbook
+
+    write_xlsx(path, rows())
+    book = load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    sheet["F5"] = '="0921"&"86000002"'  # the ID number column, computed
+    book.save(path)
+    return path
+
+
+HOSTILE: dict[str, tuple[Callable[[Path], Path], str, str]] = {  # case: (maker, Vietnamese words, English words)
+    "zip_bomb": (zip_bomb, "giải nén", "unzipped"),
+    "entities_in_sheet": (entity_sheet, "không đọc được", "not a readable"),
+    "entities_in_workbook": (entity_workbook, "không thể đọc an toàn", "cannot be read safely"),
+    "pdf_named_xlsx": (pdf_named_xlsx, "nội dung là PDF", "content is PDF"),
+    "xlsx_named_csv": (xlsx_named_csv, "nội dung là zip", "content is zip"),
+    "csv_named_xlsx": (csv_named_xlsx, "nội dung là text", "content is text"),
+    "nul_bytes": (nul_bytes, "byte NUL", "NUL bytes"),
+    "gigabyte_csv": (gigabyte_csv, "1024 MB", "1024 MB"),
+    "16k_columns_xlsx": (wide_xlsx, "hơn 256 cột", "more than 256 columns"),
+    "16k_columns_csv": (wide_csv, "hơn 256 cột", "more than 256 columns"),
+    "sparse_corners": (sparse_corners, "hơn 256 cột", "more than 256 columns"),
+    "no_header": (no_header, "Không tìm thấy dòng tiêu đề", "No header row found"),
+    "formulas": (formulas, "ô F5", "cell F5"),
+}
+
+
+def capped() -> None:  # in the child, before exec
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def import_capped(path: Path, *lang: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([HELPDESK, *lang, "roster", "import", str(path)], preexec_fn=capped,
+                          capture_output=True, text=True, env=os.environ.copy(), timeout=300)
+
+
+def test_the_memory_cap_lets_a_good_import_run(tmp_path: Path) -> None:
+    """The baseline: the same capped process imports a good file (so refusals below are not the cap's)."""
+    done = import_capped(write_xlsx(tmp_path / "ok.xlsx", rows()))
+    assert done.returncode == 0, done.stderr
+    settings = load_settings()
+    with open_store(settings.data_dir, settings.kiosk_id, read_only=True) as store:
+        assert len(store.subscribers) == len(NAMES)
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_file_is_refused_in_both_languages_under_a_memory_cap(tmp_path: Path, case: str) -> None:
+    make, vietnamese, english = HOSTILE[case]
+    path = make(tmp_path / "ds.xlsx")
+    try:
+        for lang, words in (((), vietnamese), (("--lang", "en"), english)):
+            done = import_capped(path, *lang)
+            assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+            assert words in done.stderr, done.stderr
+            assert "Traceback" not in done.stderr
+        assert "Tệp danh sách" in import_capped(path).stderr  # the title, in Vietnamese
+        settings = load_settings()
+        if settings.data_dir.exists():
+            with open_store(settings.data_dir, settings.kiosk_id, read_only=True) as store:
+                assert len(store.subscribers) == 0 and len(store.units) == 0
+    finally:
+        path.unlink(missing_ok=True)  # the 1 GB file (sparse) goes at once
