@@ -92,6 +92,9 @@ def test_the_page_on_postgresql_shows_the_plans_table(pg_site: Site) -> None:
     assert cells["cert.new.person"] == ["408 / 408", "1.062 / 1.062", "1.298 / 1.298", "0 / –", "2.768 / 2.768"]
     assert cells["training.classes"][-1] == "94 / 94" and cells["budget"] == ["723.360.000 / 723.360.000"]
     assert 'data-unit="q-ninh-kieu"' in page.split('id="lagging"')[1].split("</table>")[0]
+    expiry = page.split('id="expiry"')[1].split("</table>")[0]
+    expired = [int(n.replace(".", "")) for n in re.findall(r'<tr data-unit="[^"]+"><td>[^<]+</td><td class="n">([\d.]+)', expiry)]
+    assert sum(expired) == 718 + 2768 + 243 + 397  # every plan-era certificate (not_after 2020–2023) has run out
 
 
 def test_log_in_page_is_english_with_lang_en(site: Site) -> None:

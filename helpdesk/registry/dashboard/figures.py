@@ -19,7 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import JSON, ColumnElement, Engine, cast, func, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 
 from helpdesk.registry.schema import batches, flags, kiosks, records
 from helpdesk.reports.plan import Plan
@@ -160,27 +161,29 @@ def _activity(engine: Engine, year: int) -> dict[str, int]:
     return {str(unit or "—"): int(n) for unit, n in rows}
 
 
-def _not_after(body: dict[str, Any]) -> str | None:
-    payload = body.get("payload") or {}
-    cert = payload.get("certificate")
-    value = cert.get("not_after") if isinstance(cert, dict) else payload.get("not_after")
-    return value if isinstance(value, str) else None
+def _payload_text(engine: Engine, *path: str) -> ColumnElement[Any]:
+    """``body.payload.<path>`` as text, in the database's JSON dialect (no decoding in Python)."""
+    field: ColumnElement[Any]
+    if engine.dialect.name == "postgresql":
+        field = cast(records.c.body, JSONB)[("payload", *path)].astext
+    else:
+        field = type_coerce(records.c.body, JSON)[("payload", *path)].as_string()
+    return field
 
 
 def _expiry(engine: Engine, today: date) -> tuple[Expiry, ...]:
     """Per unit: certificates (by serial, the latest record about each) expired, expiring
-    within :data:`EXPIRY_DAYS`, still valid — from records that carry ``not_after``."""
-    import json
-
+    within :data:`EXPIRY_DAYS`, still valid — from records whose payload carries
+    ``not_after`` (or ``certificate.not_after``, as handover records do)."""
+    end_of = func.coalesce(_payload_text(engine, "certificate", "not_after"), _payload_text(engine, "not_after"))
     latest: dict[str, tuple[str, str, str]] = {}  # serial → (time, unit, not_after)
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=5000).execute(
-            select(records.c.cert_serial, records.c.unit, records.c.time, records.c.body)
+        result = conn.execution_options(stream_results=True, yield_per=20000).execute(
+            select(records.c.cert_serial, records.c.unit, records.c.time, end_of)
             .where(records.c.cert_serial.is_not(None)))
-        for serial, unit, when, body in result:
-            end = _not_after(json.loads(body))
+        for serial, unit, when, end in result:
             if end and (serial not in latest or latest[serial][0] <= when):
-                latest[serial] = (when, unit or "—", end)
+                latest[serial] = (when, unit or "—", str(end))
     now = today.isoformat()
     soon = (today + timedelta(days=EXPIRY_DAYS)).isoformat()
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
