@@ -12,6 +12,8 @@ from typing import Any
 
 from helpdesk.extension import PluginSpec, RecordTypeSpec, ReportSection, Workflow, lazy
 
+HELPDESK_API = ">=1.0,<2"  # plugin API versions supported (helpdesk.extension.API_VERSION)
+
 
 def validate_list(payload: Mapping[str, Any]) -> list[str]:
     """The ``renewal.list`` payload's validator: one function object for every store (a
