@@ -80,6 +80,7 @@ from helpdesk.extension import PluginSpec, RecordTypeSpec, Workflow
 
 RECORD_TYPE = "$name.note"
 FORM = "$name.note"
+HELPDESK_API = ">=1.0,<2"  # plugin API versions supported (helpdesk.extension.API_VERSION)
 
 spec = PluginSpec(
     workflows=(Workflow("$name", "$title_vi", "$title_en", screen="helpdesk_$name.screens:NoteScreen",

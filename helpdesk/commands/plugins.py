@@ -1,4 +1,5 @@
-"""``helpdesk plugins`` — which plugins are installed, what they hook, and which failed.
+"""``helpdesk plugins`` — which plugins are installed, what they hook, and which failed
+(or are *incompatible*: written for a plugin API range this kiosk is outside of).
 
 Besides loading, it runs the registration hooks (commands, workflows, reports, record
 types, forms, catalogs), which by contract only register things: a plugin that breaks
@@ -18,7 +19,8 @@ PREFIX = "helpdesk_"
 
 
 def _state_label(state: str) -> str:
-    return {"ok": _("active"), "failed": _("failed"), "blocked": _("blocked")}.get(state, state)
+    labels = {"ok": _("active"), "failed": _("failed"), "blocked": _("blocked"), "incompatible": _("incompatible")}
+    return labels.get(state, state)
 
 
 def _health_check() -> None:
@@ -70,3 +72,5 @@ def plugins(show_all: bool, hook: str | None, as_json: bool) -> None:
             click.echo("    " + s.failure.localized())
         if show_all and s.source:
             click.echo("    " + _("from: {source}").format(source=s.source))
+        if show_all and s.api:
+            click.echo("    " + _("plugin API: {range}").format(range=s.api))

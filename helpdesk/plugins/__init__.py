@@ -12,7 +12,15 @@ bare value their callers, ``cli.py`` and the token module registry, expect) (a p
 not called again this run, and the other plugins' results still come back).
 :func:`new_failures` hands each failure out exactly once, for the UI to show.
 How the isolation works: :mod:`helpdesk.plugins.manager`; what is accepted:
-:mod:`helpdesk.plugins.checks`; ``register`` callbacks: :mod:`helpdesk.plugins.registration`.
+:mod:`helpdesk.plugins.checks`; ``register`` callbacks: :mod:`helpdesk.plugins.registration`;
+time budgets and the event thread: :mod:`helpdesk.plugins.budget`; API ranges:
+:mod:`helpdesk.plugins.versioning`.
+
+Events the app raises on its UI thread (:func:`startup`, :func:`notify_token_inserted`,
+:func:`notify_token_removed`) never run plugin code there: they go to the plugins' event
+thread, and the UI waits at most :data:`~helpdesk.plugins.budget.UI_WAIT` for them (the
+outcome then holds the failures so far; later ones reach the app through
+``on_failure``, see :func:`startup`).
 """
 
 from __future__ import annotations
@@ -20,13 +28,14 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from helpdesk.config import ModuleEntry
 from helpdesk.errors import HelpdeskError
+from helpdesk.plugins.budget import DEFAULT_HOOK_TIMEOUT, UI_WAIT, on_event_loop
 from helpdesk.plugins.checks import (
     RESULT_CHECKS,
     check_catalog,
@@ -38,6 +47,7 @@ from helpdesk.plugins.checks import (
 from helpdesk.plugins.manager import (
     CURRENT_PLUGIN,
     ENTRY_POINT_GROUP,
+    ENV_TIMEOUT,
     HOOK_NAMES,
     HelpdeskPluginManager,
     PluginFailure,
@@ -188,12 +198,48 @@ def collect_forms(register: Register) -> HookOutcome[None]:
 
 
 # ---------------------------------------------------------------------- events
+def _event(pm: HelpdeskPluginManager, call: Callable[[], None]) -> HookOutcome[None]:
+    """Run an event's hooks: here, or — called on the UI thread — on the event thread,
+    waiting at most :data:`UI_WAIT` (later failures go to ``pm.on_failure``)."""
+
+    def run() -> tuple[PluginFailure, ...]:
+        with calling() as failures:
+            call()
+        return tuple(failures)
+
+    if not on_event_loop():
+        return HookOutcome(None, run())
+    waited = threading.Event()
+
+    def in_background() -> tuple[PluginFailure, ...]:
+        found = run()
+        if waited.is_set():  # the UI went on: tell the app now
+            for failure in found:
+                pm.notify_failure(failure)
+        return found
+
+    future = pm.events.submit(in_background)
+    try:
+        return HookOutcome(None, future.result(timeout=UI_WAIT))
+    except TimeoutError:
+        waited.set()
+        if future.done():  # finished just now: its failures were not passed on
+            return HookOutcome(None, future.result())
+        return HookOutcome(None, ())
+
+
 def startup(app: Any) -> HookOutcome[None]:
-    """Tell plugins the app started; plugins registered later are told on registration."""
+    """Tell plugins the app started; plugins registered later are told on registration.
+
+    A Textual app with ``show_plugin_failures`` also becomes the manager's
+    ``on_failure``: failures found later off the UI thread (a hook over its budget) are
+    shown through ``app.call_from_thread``."""
     pm = get_plugin_manager()
-    with calling() as failures:
-        pm.hook.helpdesk_startup.call_historic(kwargs={"app": app})
-    return HookOutcome(None, tuple(failures))
+    show = getattr(app, "show_plugin_failures", None)
+    call_from_thread = getattr(app, "call_from_thread", None)
+    if callable(show) and callable(call_from_thread):
+        pm.on_failure = lambda failure: call_from_thread(show)
+    return _event(pm, lambda: pm.hook.helpdesk_startup.call_historic(kwargs={"app": app}))
 
 
 def identify_token(reader: str, atr: str) -> ModuleEntry | None:
@@ -207,17 +253,20 @@ def identify_token(reader: str, atr: str) -> ModuleEntry | None:
 
 
 def notify_token_inserted(token: TokenInfo) -> HookOutcome[None]:
+    """Tell plugins a token was read (on the UI thread: handed to the event thread)."""
     pm = get_plugin_manager()
-    with calling() as failures:
-        pm.hook.helpdesk_token_inserted(token=token)
-    return HookOutcome(None, tuple(failures))
+    return _event(pm, lambda: pm.hook.helpdesk_token_inserted(token=token))
 
 
 def notify_token_removed(serial: str) -> HookOutcome[None]:
+    """Tell plugins a token was pulled out (on the UI thread: handed to the event thread)."""
     pm = get_plugin_manager()
-    with calling() as failures:
-        pm.hook.helpdesk_token_removed(serial=serial)
-    return HookOutcome(None, tuple(failures))
+    return _event(pm, lambda: pm.hook.helpdesk_token_removed(serial=serial))
+
+
+def wait_for_events(timeout: float = 10.0) -> bool:
+    """Wait until the event thread ran every event handed to it (tests); False on timeout."""
+    return get_plugin_manager().events.join(timeout)
 
 
 def record_saved(record: Any) -> HookOutcome[None]:
@@ -267,11 +316,26 @@ _manager: HelpdeskPluginManager | None = None
 _manager_lock = threading.RLock()
 
 
+def hook_timeout(env: Mapping[str, str] | None = None) -> float | None:
+    """``HELPDESK_PLUGIN_TIMEOUT`` seconds (0: no budget), else the default."""
+    raw = (os.environ if env is None else env).get(ENV_TIMEOUT, "").strip()
+    if not raw:
+        return DEFAULT_HOOK_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise HelpdeskError("{name} must be a number of seconds, got {value!r}", name=ENV_TIMEOUT, value=raw) from None
+    return seconds if seconds > 0 else None
+
+
 def build_plugin_manager(
-    *, entry_points: bool = True, paths: Sequence[str | os.PathLike[str]] = (), block: Iterable[str] = ()
+    *, entry_points: bool = True, paths: Sequence[str | os.PathLike[str]] = (), block: Iterable[str] = (),
+    timeout: float | None = None,
 ) -> HelpdeskPluginManager:
-    """A manager with the essential plugins, then entry points, then ``paths``."""
-    pm = HelpdeskPluginManager()
+    """A manager with the essential plugins, then entry points, then ``paths``.
+
+    ``timeout``: budget of one hook function in seconds (default: :func:`hook_timeout`)."""
+    pm = HelpdeskPluginManager(hook_timeout=timeout if timeout is not None else hook_timeout())
     blocked = {b.strip() for b in block if b.strip()} - set(ESSENTIAL_PLUGINS)
     for name, module in ESSENTIAL_PLUGINS.items():
         pm.register(importlib.import_module(module), name, source="core")
@@ -331,6 +395,7 @@ __all__ = [
     "current_plugin",
     "failures",
     "get_plugin_manager",
+    "hook_timeout",
     "identify_token",
     "new_failures",
     "notify_token_inserted",
@@ -341,4 +406,5 @@ __all__ = [
     "set_plugin_manager",
     "startup",
     "validate_record",
+    "wait_for_events",
 ]

@@ -8,11 +8,19 @@ None so the call goes on with the other plugins. A failed plugin is not called a
 this run: one that broke half-way may hold half-updated state, and a kiosk should not
 keep feeding it records. Only public pluggy APIs are used (``register``,
 ``parse_hookimpl_opts``, ``set_blocked``, ``check_pending`` …).
+
+The guard also keeps a hostile plugin from hurting the kiosk in quieter ways: each
+hook function runs under a time budget (:mod:`helpdesk.plugins.budget`), what it
+prints goes to the log (:mod:`helpdesk.plugins.output`), and data hooks get their own
+deep copy of the record or token (:data:`COPIED_ARGUMENTS`). A plugin declaring an API
+range this kiosk is outside of is listed *incompatible* and never registered
+(:mod:`helpdesk.plugins.versioning`).
 """
 
 from __future__ import annotations
 
 import contextvars
+import copy
 import functools
 import importlib.metadata
 import importlib.util
@@ -30,7 +38,16 @@ import pluggy
 
 from helpdesk import hookspecs
 from helpdesk.errors import HelpdeskError
+from helpdesk.plugins import output
+from helpdesk.plugins.budget import (
+    DEFAULT_HOOK_TIMEOUT,
+    EventQueue,
+    call_with_budget,
+    call_with_watchdog,
+    timeout_error,
+)
 from helpdesk.plugins.checks import RESULT_CHECKS, expect_none
+from helpdesk.plugins.versioning import PluginIncompatible, check_api, declared_api
 from helpdesk.workflow.types import PluginError
 
 logger = logging.getLogger("helpdesk.plugins")
@@ -43,7 +60,16 @@ HOOK_NAMES: tuple[str, ...] = tuple(
     name for name in vars(hookspecs) if name.startswith("helpdesk_") and callable(getattr(hookspecs, name))
 )
 
-State = Literal["ok", "failed", "blocked"]
+State = Literal["ok", "failed", "blocked", "incompatible"]
+
+#: Hooks run on the caller's thread (a save, which may hold the store's lock the
+#: plugin reads through) under a watchdog; every other hook runs on a helper thread.
+INLINE_HOOKS = frozenset({"helpdesk_validate_record", "helpdesk_record_saved"})
+#: Hooks whose arguments each plugin gets as its own deep copy: a plugin changing the
+#: record it validates (or a token's facts) changes nothing the core or others see.
+COPIED_ARGUMENTS = frozenset({"helpdesk_validate_record", "helpdesk_record_saved", "helpdesk_token_inserted"})
+#: Environment variable: the budget of one hook function in seconds (0 = none).
+ENV_TIMEOUT = "HELPDESK_PLUGIN_TIMEOUT"
 
 #: The plugin whose hook function is running (set by the guard; read by register callbacks).
 CURRENT_PLUGIN: contextvars.ContextVar[str | None] = contextvars.ContextVar("helpdesk_plugin", default=None)
@@ -101,6 +127,7 @@ class PluginState:
     hook: str = ""  # where it failed
     source: str = ""  # entry point, file path, or "registered"
     failure: PluginFailure | None = field(default=None, repr=False, compare=False)
+    api: str = ""  # the API range it declares (HELPDESK_API), "" when none
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,6 +138,7 @@ class PluginState:
             "error": self.error or None,
             "failed_hook": self.hook or None,
             "source": self.source,
+            "api": self.api or None,
         }
 
 
@@ -124,6 +152,7 @@ class _Entry:
     hooks: tuple[str, ...] = ()
     state: State = "ok"
     failure: PluginFailure | None = None
+    api: str = ""
 
 
 class _GuardedPlugin:
@@ -158,13 +187,20 @@ class HelpdeskPluginManager(pluggy.PluginManager):
     ``get_plugins()`` return pluggy's view (the guarded stand-ins).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, hook_timeout: float | None = DEFAULT_HOOK_TIMEOUT) -> None:
         super().__init__(hookspecs.PROJECT)
         self.add_hookspecs(hookspecs)
         self._lock = threading.RLock()
         self._entries: list[_Entry] = []
         self._failures: list[PluginFailure] = []
         self._reported = 0
+        #: Budget of one plugin's hook function in seconds; None or 0: no budget.
+        self.hook_timeout = hook_timeout
+        #: Hook calls the UI thread hands off (see :mod:`helpdesk.plugins.budget`).
+        self.events = EventQueue()
+        #: Called (from any thread) after a failure found off the UI thread; the app
+        #: sets it to show the failure (see :func:`helpdesk.plugins.startup`).
+        self.on_failure: Callable[[PluginFailure], None] | None = None
 
     # ------------------------------------------------------------------ registration
     def register(
@@ -176,7 +212,8 @@ class HelpdeskPluginManager(pluggy.PluginManager):
         if plugin is None:
             return None
         name = name or self.get_canonical_name(plugin)
-        entry = _Entry(name=name, source=source, version=version or _module_version(plugin), plugin=plugin)
+        entry = _Entry(name=name, source=source, version=version or _module_version(plugin), plugin=plugin,
+                       api=declared_api(plugin))
         if self.is_blocked(name):
             entry.state = "blocked"
             self._add_entry(entry)
@@ -185,6 +222,12 @@ class HelpdeskPluginManager(pluggy.PluginManager):
             raise ValueError(f"plugin name already registered: {name}")
         if self.get_name(plugin) is not None:
             raise ValueError(f"plugin already registered as {self.get_name(plugin)}: {plugin!r}")
+        try:
+            check_api(plugin)
+        except PluginIncompatible as exc:  # listed, never registered: none of its hooks run
+            self._add_entry(entry)
+            self._fail(entry, "", exc, state="incompatible")
+            return None
         try:
             functions, entry.hooks = self._guarded_functions(plugin, entry)
         except PluginError as exc:
@@ -262,13 +305,20 @@ class HelpdeskPluginManager(pluggy.PluginManager):
         self, entry: _Entry, hook: str, function: Callable[..., Any], opts: dict[str, Any]
     ) -> Callable[..., Any]:
         check = RESULT_CHECKS.get(hook, expect_none)
+        inline, copied = hook in INLINE_HOOKS, hook in COPIED_ARGUMENTS
 
         def guarded(*args: Any, **kwargs: Any) -> Any:
             if entry.state != "ok":
                 return None  # failed earlier this run: stays off
+            if copied:  # its own copy: what it changes, nobody else sees
+                args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+            output.install(CURRENT_PLUGIN)  # what it prints goes to the log
             token = CURRENT_PLUGIN.set(entry.name)
             try:
-                result = function(*args, **kwargs)
+                result = self._call(entry, hook, inline, function, args, kwargs)
+                if entry.state != "ok":  # ran past its budget: whatever it returned is dropped
+                    self._report_to_call(entry)
+                    return None
                 return None if result is None else check(result, entry.name, hook)
             except (Exception, SystemExit) as exc:  # a plugin must not end the kiosk either
                 self._fail(entry, hook, exc)
@@ -280,8 +330,26 @@ class HelpdeskPluginManager(pluggy.PluginManager):
         guarded.__dict__[f"{hookspecs.PROJECT}_impl"] = opts
         return guarded
 
+    def _call(self, entry: _Entry, hook: str, inline: bool, function: Callable[..., Any],
+              args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The plugin's function under the time budget (see :mod:`helpdesk.plugins.budget`)."""
+        seconds = self.hook_timeout
+        if not seconds or seconds <= 0:
+            return function(*args, **kwargs)
+        if inline:
+            return call_with_watchdog(function, args, kwargs, seconds,
+                                      lambda: self._fail(entry, hook, timeout_error(hook, seconds), notify=True))
+        return call_with_budget(function, args, kwargs, seconds, hook, f"plugin-{entry.name}-{hook}")
+
+    def _report_to_call(self, entry: _Entry) -> None:
+        """A failure raised on another thread (the watchdog) joins this call's failures."""
+        sink = CALL_FAILURES.get()
+        if sink is not None and entry.failure is not None and entry.failure not in sink:
+            sink.append(entry.failure)
+
     # ------------------------------------------------------------------ failures
-    def _fail(self, entry: _Entry, hook: str, exc: BaseException) -> None:
+    def _fail(self, entry: _Entry, hook: str, exc: BaseException, *, state: State = "failed",
+              notify: bool = False) -> None:
         with self._lock:
             if entry.state != "ok":
                 return  # first failure wins: a plugin is reported once
@@ -293,13 +361,25 @@ class HelpdeskPluginManager(pluggy.PluginManager):
                 msgid=exc.message if isinstance(exc, HelpdeskError) else "",
                 params=dict(exc.params) if isinstance(exc, HelpdeskError) else {},
             )
-            entry.state = "failed"
+            entry.state = state
             entry.failure = failure
             self._failures.append(failure)
         sink = CALL_FAILURES.get()
         if sink is not None:
             sink.append(failure)
-        logger.error("plugin %s failed in %s: %s", entry.name, hook or "load", failure.error, exc_info=exc)
+        logger.error("plugin %s %s in %s: %s", entry.name, state, hook or "load", failure.error, exc_info=exc)
+        if notify:
+            self.notify_failure(failure)
+
+    def notify_failure(self, failure: PluginFailure) -> None:
+        """Tell :attr:`on_failure` (the app) about a failure found off the UI thread."""
+        listener = self.on_failure
+        if listener is None:
+            return
+        try:
+            listener(failure)
+        except Exception:  # the app has gone (tests, shutdown): the failure stays listed
+            logger.debug("failure listener failed", exc_info=True)
 
     def fail(self, plugin: str, hook: str, exc: BaseException) -> None:
         """Mark a registered plugin failed (e.g. its screen raised in the app)."""
@@ -339,6 +419,7 @@ class HelpdeskPluginManager(pluggy.PluginManager):
                 hook=e.failure.hook if e.failure else "",
                 source=e.source,
                 failure=e.failure,
+                api=e.api,
             )
             for e in entries
         ]

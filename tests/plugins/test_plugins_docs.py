@@ -70,7 +70,7 @@ def test_firstresult_hooks_may_answer_none() -> None:
             assert spec.__annotations__["return"].endswith("| None"), hook
 
 
-MSGID = re.compile(r'(?:\b_|gettext|Error)\(\s*"((?:[^"\\]|\\.)+)"')
+MSGID = re.compile(r'(?:\b_|gettext|Error|Incompatible|Timeout)\(\s*"((?:[^"\\]|\\.)+)"')
 
 
 def test_every_message_has_a_vietnamese_translation() -> None:

@@ -9,6 +9,8 @@ from helpdesk.extension import PluginSpec, RecordTypeSpec, Workflow
 RECORD_TYPE = "inventory.count"
 FORM = "inventory.report"
 
+HELPDESK_API = ">=1.0,<2"  # plugin API versions supported (helpdesk.extension.API_VERSION)
+
 spec = PluginSpec(
     workflows=(Workflow("inventory", "Kiểm kê thiết bị", "Token stock-taking",
                         screen="helpdesk_inventory.screen:InventoryScreen", needs_token=False, order=80),),

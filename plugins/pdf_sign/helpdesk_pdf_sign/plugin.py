@@ -18,6 +18,8 @@ HANDOVER_ACTION = RecordAction(
     record_types=("handover",), screen="helpdesk_pdf_sign.screens.handover_sign:HandoverSignScreen", key="f7",
 )
 
+HELPDESK_API = ">=1.0,<2"  # plugin API versions supported (helpdesk.extension.API_VERSION)
+
 spec = PluginSpec(
     workflows=(Workflow("pdf_sign", "Ký thử", "Test signing", screen="helpdesk_pdf_sign.screens.sign:TestSignScreen",
                         needs_token=True, order=30),),

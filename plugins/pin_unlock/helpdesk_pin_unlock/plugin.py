@@ -18,6 +18,8 @@ WORKFLOWS = (
              needs_token=True, pin_states=("ok", "count_low", "final_try"), order=31),
 )
 
+HELPDESK_API = ">=1.0,<2"  # plugin API versions supported (helpdesk.extension.API_VERSION)
+
 spec = PluginSpec(
     workflows=WORKFLOWS,
     record_types=(

@@ -24,8 +24,6 @@ def validate_list(payload: Mapping[str, Any]) -> list[str]:
     return validate(payload)
 
 
-HELPDESK_API = ">=1.0,<2"  # plugin API versions supported (helpdesk.extension.API_VERSION)
-
 spec = PluginSpec(
     locale=Path(__file__).parent / "locale",
     workflows=(Workflow("renewal", "Gia hạn, cấp mới, thu hồi chứng thư số", "Certificate renewal",

@@ -11,6 +11,8 @@ from helpdesk_training.stats import SECTION
 
 LOCALE = Path(__file__).parent / "locale"
 
+HELPDESK_API = ">=1.0,<2"  # plugin API versions supported (helpdesk.extension.API_VERSION)
+
 spec = PluginSpec(
     workflows=(
         # order 5: before the handover (10), so a trainer's menu starts with the class check-in
