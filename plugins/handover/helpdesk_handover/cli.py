@@ -37,7 +37,8 @@ def terminal_progress(label: str, message: str) -> Iterator[Progress]:
         if not sys.stdout.isatty():
             return
         if bar is None:
-            bar = click.progressbar(length=max(total, 1), label=label, show_eta=True, show_pos=True)
+            bar = click.progressbar(length=max(total, 1), label=label, show_eta=True, show_pos=True,
+                                   show_percent=True)
             bar.__enter__()
         bar.length = max(total, 1)
         bar.update(done - bar.pos)

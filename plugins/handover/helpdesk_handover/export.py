@@ -44,6 +44,8 @@ def write_rows(path: Path, title: str, headers: Sequence[str], rows: Sequence[Se
     from openpyxl.utils import get_column_letter
 
     progress = progress or Progress(message="Cancelled: no file was written")
+    total = len(rows)
+    progress(0, total)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     for index, width in enumerate(widths, 1):
@@ -55,9 +57,8 @@ def write_rows(path: Path, title: str, headers: Sequence[str], rows: Sequence[Se
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    total = len(rows)
     for done, row in enumerate(rows):
-        if done % STEP == 0:
+        if done and done % STEP == 0:
             progress(done, total)
         cells = []
         for value in row:

@@ -47,7 +47,8 @@ class HistoryScreen(WorkflowScreen):
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
             yield Input(placeholder=_("Reason for voiding the selected handover (then F8)"), id="void_reason")
             yield self.status_line()
-            yield JobProgress(id="progress")
+            self.progress_bar = JobProgress(id="progress")
+            yield self.progress_bar
         yield self.footer()
 
     def on_mount(self) -> None:
@@ -116,7 +117,7 @@ class HistoryScreen(WorkflowScreen):
             return
         name = f"ban-giao-{date.today():%Y%m%d}" + (f"-{unit}" if unit else "")
         path = self.ctx.settings.home / "exports" / f"{''.join(c if c.isalnum() else '-' for c in name)}.xlsx"
-        progress = self.query_one("#progress", JobProgress).start(self, "Cancelled: no file was written")
+        progress = self.progress_bar.start(self, "Cancelled: no file was written")
         self.run_job(self._export, since, until, unit, path, progress, group="export",
                      done=lambda count: self._exported(count, path), failed=self._failed)
 
@@ -125,19 +126,19 @@ class HistoryScreen(WorkflowScreen):
         return export_xlsx(handovers(self.ctx.store, since=since, until=until, unit=unit), path, progress)
 
     def _exported(self, count: int, path: Path) -> None:
-        self.query_one("#progress", JobProgress).finish()
+        self.progress_bar.finish()
         self.status(_("{count} handovers written to {path}").format(count=count, path=path), "ok")
 
     def _failed(self, error: BaseException) -> None:
-        self.query_one("#progress", JobProgress).finish()
+        self.progress_bar.finish()
         self.show_error(error)
 
     def action_cancel_job(self) -> None:
-        if self.query_one("#progress", JobProgress).cancel():
+        if self.progress_bar.cancel():
             self.status(_("Cancelling…"))
 
     def on_unmount(self) -> None:
-        self.query_one("#progress", JobProgress).cancel()
+        self.progress_bar.cancel()
 
     def action_void(self) -> None:
         entry = self.selected()

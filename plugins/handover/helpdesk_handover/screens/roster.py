@@ -34,7 +34,8 @@ class RosterScreen(WorkflowScreen):
             yield Input(placeholder=_("Column mapping, optional: national_id=Số CMT, unit=Cơ quan"), id="mapping")
             yield Checkbox(_("Import the valid rows and skip the bad ones"), id="skip_invalid")
             yield self.status_line()
-            yield JobProgress(id="progress")
+            self.progress_bar = JobProgress(id="progress")
+            yield self.progress_bar
             yield Static("", id="report")
         yield self.footer()
 
@@ -65,7 +66,7 @@ class RosterScreen(WorkflowScreen):
             return
         self.status(_("Reading {path}…").format(path=inputs[0].name))
         self.query_one("#report", Static).update("")
-        progress = self.query_one("#progress", JobProgress).start(self, "Cancelled: nothing was imported")
+        progress = self.progress_bar.start(self, "Cancelled: nothing was imported")
         self.run_job(self._run, *inputs, write, progress, done=lambda result: self._show(*result, write),
                      failed=self._failed, group="roster")
 
@@ -81,18 +82,18 @@ class RosterScreen(WorkflowScreen):
             return exc.report, True
 
     def action_cancel_job(self) -> None:
-        if self.query_one("#progress", JobProgress).cancel():
+        if self.progress_bar.cancel():
             self.status(_("Cancelling…"))
 
     def on_unmount(self) -> None:
-        self.query_one("#progress", JobProgress).cancel()  # leaving the screen stops the import: nothing written
+        self.progress_bar.cancel()  # leaving the screen stops the import: nothing written
 
     def _failed(self, error: BaseException) -> None:
-        self.query_one("#progress", JobProgress).finish()
+        self.progress_bar.finish()
         self.show_error(error)
 
     def _show(self, report: RosterReport, refused: bool, write: bool) -> None:
-        self.query_one("#progress", JobProgress).finish()
+        self.progress_bar.finish()
         lines = report.lines()
         if len(lines) > SHOWN_PROBLEMS:
             lines = [*lines[:SHOWN_PROBLEMS], _("… and {more} more").format(more=len(lines) - SHOWN_PROBLEMS)]
