@@ -56,7 +56,7 @@ def test_xlsx_with_a_merged_title_nfd_text_and_date_cells(tmp_path: Path) -> Non
 
 def test_ods_is_read_too(tmp_path: Path) -> None:
     """An OpenDocument sheet (LibreOffice's own format), written by hand as LibreOffice lays it out."""
-    cells = [HEADERS, *rows()]
+    cells: list[list[object]] = [list(HEADERS), *rows()]
     body = "".join(
         "<table:table-row>" + "".join(
             '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'.format(c or "")
@@ -100,7 +100,8 @@ def cp1258(text: str) -> bytes:
             continue
         except UnicodeEncodeError:
             pass
-        base, *marks = unicodedata.normalize("NFD", char)
+        decomposed = unicodedata.normalize("NFD", char)
+        base, marks = decomposed[0], list(decomposed[1:])
         for mark in marks:  # the mark cp1258 keeps in the letter (â ê ô ơ ư ă), the tone as a combining mark
             composed = unicodedata.normalize("NFC", base + mark)
             if len(composed) == 1 and composed.encode("cp1258", "ignore"):
