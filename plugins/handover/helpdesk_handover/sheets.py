@@ -114,56 +114,73 @@ def _vietnamese_only(text: str) -> bool:
     return all(c.isascii() for c in odd)
 
 
-def _decode(raw: bytes, name: str) -> tuple[str, str]:
-    """(text, encoding) of a text roster; ColumnError naming the encoding otherwise."""
+def _not_utf8(raw: bytes, name: str) -> tuple[str, str]:
+    """(text, encoding) of a file that is not UTF-8: cp1258 when every letter it gives is
+    Vietnamese; else ColumnError naming the encoding."""
     if raw.startswith(codecs.BOM_UTF8):
-        encoding = "UTF-8"
         try:
-            text = raw[3:].decode("utf-8")
+            raw[3:].decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ColumnError("{path} starts as UTF-8 but is not UTF-8 text (byte {at}); save it as \"CSV UTF-8\"",
                               path=name, at=exc.start + 3) from exc
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "UTF-16"  # Excel: "Unicode Text" (tab-separated)
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise ColumnError("{path} is UTF-16 (\"Unicode Text\") but damaged; save it as \"CSV UTF-8\"",
-                              path=name) from exc
+    try:
+        text, encoding = raw.decode("cp1258"), "Windows-1258"
+    except UnicodeDecodeError as exc:
+        raise ColumnError("{path} is not UTF-8 text, nor Windows-1258 (Vietnamese); save it as "
+                          "\"CSV UTF-8\"", path=name) from exc
+    text = unicodedata.normalize("NFC", text)
+    if not _vietnamese_only(text):
+        raise ColumnError("{path} is not UTF-8 text; read as {encoding} it holds letters that are not "
+                          "Vietnamese (TCVN3/VNI fonts?); save it as \"CSV UTF-8\"", path=name, encoding=encoding)
+    return text, encoding
+
+
+def _utf16(raw: bytes, name: str) -> str:
+    """Excel's "Unicode Text" (UTF-16 with a byte order mark, tab-separated)."""
+    try:
+        text = raw.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        raise ColumnError("{path} is UTF-16 (\"Unicode Text\") but damaged; save it as \"CSV UTF-8\"",
+                          path=name) from exc
+    if "\x00" in text:
+        raise ColumnError("{path} holds NUL characters: it is not a text file; save it as \"CSV UTF-8\"", path=name)
+    return text
+
+
+def _delimiter(head: str, rank: Rank, name: str) -> str:
+    lines = head.splitlines()[:SCAN_ROWS]
+    best = max((";", ",", "\t"), key=lambda d: max((rank(line.split(d)) for line in lines), default=0))
+    if lines and max(line.count(best) for line in lines) + 1 > MAX_COLUMNS:
+        raise ColumnError("{path} has more than {limit} columns; a roster needs about 15", path=name, limit=MAX_COLUMNS)
+    return best
+
+
+def _csv_rows(source: io.TextIOBase, delimiter: str, name: str) -> list[Sequence[Any]]:
+    reader = csv.reader(source, delimiter=delimiter, strict=False)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise ColumnError("{path}, line {line}: {error}", path=name, line=reader.line_num, error=str(exc)) from exc
+
+
+def _text_sheet(path: Path, rank: Rank) -> Sheet:
+    """A text roster. UTF-8 (the usual case) is decoded while the csv module reads it: the
+    file's bytes and its rows are all that is held, never a second copy as text."""
+    raw, name = path.read_bytes(), path.name
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text, encoding = _utf16(raw, name), "UTF-16"
+        rows = _csv_rows(io.StringIO(text, newline=""), _delimiter(text[:20000], rank, name), name)
     else:
         if b"\x00" in raw:
             raise ColumnError("{path} holds NUL bytes: it is not a text file (UTF-16 without a byte order "
                               "mark?); save it as \"CSV UTF-8\"", path=name)
+        delimiter = _delimiter(raw[:20000].decode("utf-8-sig", errors="replace"), rank, name)
         try:
-            text, encoding = raw.decode("utf-8"), "UTF-8"
+            encoding = "UTF-8"
+            rows = _csv_rows(io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline=""), delimiter, name)
         except UnicodeDecodeError:
-            try:
-                text, encoding = raw.decode("cp1258"), "Windows-1258"
-            except UnicodeDecodeError as exc:
-                raise ColumnError("{path} is not UTF-8 text, nor Windows-1258 (Vietnamese); save it as "
-                                  "\"CSV UTF-8\"", path=name) from exc
-            text = unicodedata.normalize("NFC", text)
-            if not _vietnamese_only(text):
-                raise ColumnError("{path} is not UTF-8 text; read as {encoding} it holds letters that are not "
-                                  "Vietnamese (TCVN3/VNI fonts?); save it as \"CSV UTF-8\"",
-                                  path=name, encoding=encoding) from None
-    if "\x00" in text:
-        raise ColumnError("{path} holds NUL characters: it is not a text file; save it as \"CSV UTF-8\"", path=name)
-    return text, encoding
-
-
-def _text_sheet(path: Path, rank: Rank) -> Sheet:
-    text, encoding = _decode(path.read_bytes(), path.name)
-    head = text[:20000].splitlines()[:SCAN_ROWS]
-    delimiter = max((";", ",", "\t"), key=lambda d: max((rank(line.split(d)) for line in head), default=0))
-    if len(head) and max(line.count(delimiter) for line in head) + 1 > MAX_COLUMNS:
-        raise ColumnError("{path} has more than {limit} columns; a roster needs about 15",
-                          path=path.name, limit=MAX_COLUMNS)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    try:
-        rows: list[Sequence[Any]] = list(reader)
-    except csv.Error as exc:
-        raise ColumnError("{path}, line {line}: {error}", path=path.name, line=reader.line_num, error=str(exc)) from exc
+            text, encoding = _not_utf8(raw, name)
+            rows = _csv_rows(io.StringIO(text, newline=""), _delimiter(text[:20000], rank, name), name)
     widest = max(map(len, rows), default=0)
     if widest > MAX_COLUMNS:
         raise ColumnError("{path} has more than {limit} columns; a roster needs about 15",
