@@ -2,8 +2,9 @@
 
 ``clean_subscriber``/``clean_unit`` turn what a roster or a form gives into the row
 as stored (NFC text, normalised phone, e-mail, dates and serials), or raise
-``RowProblems`` naming every bad field. ``clean_subscriber`` is the hot path of a
-100k-row import, hence its shape.
+``RowProblems`` naming every bad field. There is one path for the subscriber checks,
+:func:`_clean`, a column at a time: a 100k-row import and a single form row go through
+the same code (``clean_subscriber`` is it on one row).
 """
 
 from __future__ import annotations
@@ -194,79 +195,70 @@ _TEXT_FIELDS = ("cert_kind", "cert_serial", "email", "full_name", "id", "nationa
 
 
 def clean_subscriber(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """A subscriber row as stored, or _Problems naming every bad field.
+    """A subscriber row as stored, or RowProblems naming every bad field.
 
-    The hot path of roster imports: text fields are tidied in one comprehension
-    (plain str takes the fast branch), then each field gets its own check.
-    """
+    The very checks of :func:`clean_subscriber_columns` (there is one path), on one row."""
     problems: list[str] = []
     if not _SUBSCRIBER_KEYS.issuperset(raw):
         unknown = [k for k in raw if k not in _SUBSCRIBER_KEYS]
         problems.append(f"unknown fields: {', '.join(map(str, unknown))}")
-    get = raw.get
-    kind_text, cert, email, name, sid, national, phone, position, token, unit = [
-        (None if not (t := " ".join(v.split())) else t if t.isascii() else _nfc("NFC", t))
-        if type(v) is str else None if v is None else _text(v, f, problems)
-        for f in _TEXT_FIELDS
-        for v in (get(f),)
-    ]
-    if sid is None:
-        sid = str(uuid.uuid4())
-    elif not _ID.match(sid):
-        problems.append(f"id: {sid!r} may hold only letters, digits and . _ : -")
-    if not name:
-        problems.append("full_name: required")
-    if national:
-        if " " in national:
-            national = national.replace(" ", "")
-        if not (national.isdigit() and national.isascii() and len(national) in (9, 12)):
-            problems.append(f"national_id: {national!r} must be 12 digits (CCCD) or 9 digits (CMND)")
-    if email:
-        local, _, domain = email.rpartition("@")
-        if not local or "." not in domain.strip(".") or " " in email or "@" in local:
-            problems.append(f"email: {email!r} is not an e-mail address")
-        elif not domain.islower():
-            email = f"{local}@{domain.lower()}"
-    if phone:
-        phone = phone.translate(_PHONE_STRIP)
-        if phone.startswith("+84"):
-            phone = "0" + phone[3:]
-        if not (phone.isdigit() and phone.isascii() and phone[0] == "0" and 9 <= len(phone) <= 11):
-            problems.append(f"phone: {phone!r} is not a Vietnamese phone number")
-    kind = _kind(kind_text) if kind_text else _DEFAULT_KIND
-    if kind is None:
-        problems.append(f"cert_kind: {kind_text!r} is not one of cá nhân, tổ chức, thiết bị")
-    if cert:
-        cert = cert.replace(":", "").replace(" ", "").upper()
-        if not _HEX.match(cert):
-            problems.append(f"cert_serial: {cert!r} is not hexadecimal")
-    dob = get("date_of_birth")
-    if dob is not None:
-        dob = _date(dob, problems)
+    columns = {name: [value] for name, value in raw.items() if name in _SUBSCRIBER_KEYS}
+    (row,), worded, _odd = _clean(columns, 1)
+    problems.extend(worded.get(0, ()))
     if problems:
         raise RowProblems(problems)
-    return {  # keys in sorted order: plain JSON of a row is then canonical JSON
-        "cert_kind": kind,
-        "cert_serial": cert,
-        "date_of_birth": dob,
-        "email": email,
-        "full_name": name,
-        "id": sid,
-        "national_id": national,
-        "phone": phone,
-        "position": position,
-        "token_serial": token,
-        "unit_id": unit,
-    }
+    assert row is not None
+    return row
+
+
+# -- one value at a time: each rule once (the column-wise path below calls these for
+# every value that does not already have the shape the rule keeps as it is) ------------
+
+def _national(national: str, problems: list[str]) -> str:
+    if " " in national:
+        national = national.replace(" ", "")
+    if not (national.isdigit() and national.isascii() and len(national) in (9, 12)):
+        problems.append(f"national_id: {national!r} must be 12 digits (CCCD) or 9 digits (CMND)")
+    return national
+
+
+def _email(email: str, problems: list[str]) -> str:
+    local, _, domain = email.rpartition("@")
+    if not local or "." not in domain.strip(".") or " " in email or "@" in local:
+        problems.append(f"email: {email!r} is not an e-mail address")
+    elif not domain.islower():
+        email = f"{local}@{domain.lower()}"
+    return email
+
+
+def _phone(phone: str, problems: list[str]) -> str:
+    phone = phone.translate(_PHONE_STRIP)
+    if phone.startswith("+84"):
+        phone = "0" + phone[3:]
+    if not (phone.isdigit() and phone.isascii() and phone[:1] == "0" and 9 <= len(phone) <= 11):
+        problems.append(f"phone: {phone!r} is not a Vietnamese phone number")
+    return phone
+
+
+def _cert(cert: str, problems: list[str]) -> str:
+    cert = cert.replace(":", "").replace(" ", "").upper()
+    if not _HEX.match(cert):
+        problems.append(f"cert_serial: {cert!r} is not hexadecimal")
+    return cert
+
+
+def _id(sid: str, problems: list[str]) -> str:
+    if not _ID.match(sid):
+        problems.append(f"id: {sid!r} may hold only letters, digits and . _ : -")
+    return sid
 
 
 # -- many rows at once ---------------------------------------------------------------
 #
 # A roster import cleans 100k rows. Column by column, with C-level joins and one regular
-# expression per column, a clean roster costs a fraction of 100k clean_subscriber()
-# calls. The fast path only *accepts* a row, and only when clean_subscriber() would
-# certainly accept it and store the very same values; any other row is left to
-# clean_subscriber(), which words the problems.
+# expression per column, a clean roster costs a fraction of a row-by-row walk. A value
+# without the shape its rule keeps as it is goes through the rule itself (``_national``,
+# ``_email`` …, above), which rewrites it or words its problem: one rule, one place.
 
 # White space str.split() knows, but for " " and "\n" (tests/store/test_store_bulk_speedpaths.py checks the list).
 _ODD_SPACE = re.compile("[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
@@ -329,6 +321,9 @@ _EMAIL_OK = _Shape(r"[^@\s]+@\.*[a-z0-9-]+\.[a-z0-9.-]*[a-z0-9-]\.*")
 _PHONE_OK = _Shape(r"0[0-9]{8,10}", "0-9", (9, 10, 11), "0")
 _HEX_OK = _Shape(r"[0-9A-F]+", "0-9A-F")
 _VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
+# field -> the shape its rule keeps as it is (checked a column at a time)
+_SHAPED: dict[str, ColumnShape] = {"id": _ID_OK, "national_id": _NATIONAL_OK, "email": _EMAIL_OK, "phone": _PHONE_OK,
+                                   "cert_serial": _HEX_OK}
 
 
 def _tidy(values: Sequence[Any]) -> tuple[list[str | None], list[int]]:
@@ -381,8 +376,8 @@ def new_ids(count: int) -> list[str]:
 
 
 def clean_subscribers(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
-    """For each row, the row as :func:`clean_subscriber` would store it — or None where
-    clean_subscriber itself must look (a doubtful value, a problem to word)."""
+    """For each row, the row as :func:`clean_subscriber` stores it — or None where a value
+    needed its rule (rewritten, or a problem; clean_subscriber on that row gives which)."""
     if not rows:
         return []
     names = (*_TEXT_FIELDS, "date_of_birth")
@@ -399,63 +394,117 @@ def clean_subscriber_columns(columns: Mapping[str, Sequence[Any]], count: int) -
     ``columns[field][i]``; a field without a column is absent from every row)."""
     if not count:
         return []
-    slow: set[int] = set()
     if not _SUBSCRIBER_KEYS.issuperset(columns):  # every row has unknown fields
         return [None] * count
-    missing_column = [None] * count
+    rows, problems, odd = _clean(columns, count)
+    if problems or odd:
+        return [None if i in problems or i in odd else row for i, row in enumerate(rows)]
+    return rows
+
+
+def _clean(columns: Mapping[str, Sequence[Any]], count: int) -> tuple[
+        list[dict[str, Any] | None], dict[int, list[str]], set[int]]:
+    """The one path of the subscriber checks: (each row as stored, or None when it has
+    problems; the problems of each bad row, worded, in the order of the fields; the rows
+    some value of which needed its rule, not just the shape check — ``odd``).
+
+    A column is accepted as a whole when every value has the shape its rule keeps as it
+    is (C-level joins and one regular expression); any other value goes through the
+    field's rule (``_national``, ``_email``, …), which words what is wrong."""
+    problems: dict[int, list[str]] = {}
+    odd: set[int] = set()
+
+    def problem(i: int, text: str) -> None:
+        problems.setdefault(i, []).append(text)
+
+    def rule(name: str, values: list[str | None], check: Any) -> None:
+        for i in _SHAPED[name].failing(values):
+            worded: list[str] = []
+            values[i] = check(values[i], worded)
+            odd.add(i)
+            for text in worded:
+                problem(i, text)
+
+    missing_column: list[Any] = [None] * count
     cleaned: dict[str, list[str | None]] = {}
-    shaped = {"id": _ID_OK, "national_id": _NATIONAL_OK, "email": _EMAIL_OK, "phone": _PHONE_OK,
-              "cert_serial": _HEX_OK}
+    as_given: set[str] = set()
     for name in _TEXT_FIELDS:
         values = columns.get(name, missing_column)
-        shape = shaped.get(name)
+        shape = _SHAPED.get(name)
         if shape is not None and shape.as_is(values):  # clean as given (a roster's columns): nothing to tidy
             cleaned[name] = list(values)
-            del shaped[name]
+            as_given.add(name)
             continue
-        cleaned[name], odd = _tidy(values)
-        slow.update(odd)
-    births: Sequence[Any] = columns.get("date_of_birth", missing_column)
-    for name, shape in shaped.items():  # the columns tidied above
-        slow.update(shape.failing(cleaned[name]))
+        cleaned[name], others = _tidy(values)
+        for i in others:  # neither text nor None: the one-value rule words it
+            worded: list[str] = []
+            cleaned[name][i] = _text(values[i], name, worded)
+            odd.add(i)
+            for text in worded:
+                problem(i, text)
     ids = cleaned["id"]
     missing = [i for i, sid in enumerate(ids) if sid is None]
     if missing:
         for i, sid in zip(missing, new_ids(len(missing)), strict=True):
             ids[i] = sid
-    names = cleaned["full_name"]
-    if None in names:
-        slow.update(i for i, name in enumerate(names) if name is None)
+    for field, check in (("id", _id), ("full_name", None), ("national_id", _national), ("email", _email),
+                         ("phone", _phone)):
+        if field == "full_name":
+            if None in cleaned["full_name"]:
+                for i, value in enumerate(cleaned["full_name"]):
+                    if value is None:
+                        problem(i, "full_name: required")
+        elif field not in as_given:
+            rule(field, cleaned[field], check)
     kind_of = {text: _kind(text) for text in set(cleaned["cert_kind"]) if text is not None}
     kinds = [_DEFAULT_KIND if text is None else kind_of[text] for text in cleaned["cert_kind"]]
     if None in kind_of.values():
-        slow.update(i for i, kind in enumerate(kinds) if kind is None)
-    keys: Sequence[Any] = births
-    if not set(map(type, births)) <= _NONE_OR_STR:
-        undated = {i for i, v in enumerate(births) if type(v) not in _DATE_TYPES}  # unhashable …: clean_subscriber's
-        slow.update(undated)
-        births = [None if i in undated else v for i, v in enumerate(births)]
-        keys = [(type(v), v) for v in births]  # 1 == True, but not as dates
-    distinct = dict(zip(keys, births, strict=True))
-    iso_of: dict[Any, str | None] = _iso_days(distinct)
-    for key, value in distinct.items() if not iso_of else ():
-        problems: list[str] = []
-        iso_of[key] = None if value is None else _date(value, problems)
-        if problems:
-            iso_of[key] = _BAD
-    dobs = [iso_of[key] for key in keys]
-    if _BAD in iso_of.values():
-        slow.update(i for i, dob in enumerate(dobs) if dob is _BAD)
+        for i, (given, kind) in enumerate(zip(cleaned["cert_kind"], kinds, strict=True)):
+            if kind is None:
+                problem(i, f"cert_kind: {given!r} is not one of cá nhân, tổ chức, thiết bị")
+    if "cert_serial" not in as_given:
+        rule("cert_serial", cleaned["cert_serial"], _cert)
+    dobs = _dates(columns.get("date_of_birth", missing_column), problem, odd)
     return [
-        None if i in slow else {  # keys in sorted order, as clean_subscriber
+        None if i in problems else {  # keys in sorted order: plain JSON of a row is then canonical JSON
             "cert_kind": kind, "cert_serial": cert, "date_of_birth": dob, "email": email, "full_name": name,
             "id": sid, "national_id": national, "phone": phone, "position": position, "token_serial": token,
             "unit_id": unit,
         }
         for i, (kind, cert, dob, email, name, sid, national, phone, position, token, unit) in enumerate(zip(
-            kinds, cleaned["cert_serial"], dobs, cleaned["email"], names, ids, cleaned["national_id"],
-            cleaned["phone"], cleaned["position"], cleaned["token_serial"], cleaned["unit_id"], strict=True))
-    ]
+            kinds, cleaned["cert_serial"], dobs, cleaned["email"], cleaned["full_name"], ids,
+            cleaned["national_id"], cleaned["phone"], cleaned["position"], cleaned["token_serial"],
+            cleaned["unit_id"], strict=True))
+    ], problems, odd
+
+
+def _dates(births: Sequence[Any], problem: Any, odd: set[int]) -> list[str | None]:
+    """Each date of birth as stored (ISO): all at once when every value is already an ISO
+    day in range, else each distinct value once through :func:`_date`."""
+    keys: Sequence[Any] = births
+    undated: set[int] = set()
+    if not set(map(type, births)) <= _NONE_OR_STR:
+        undated = {i for i, v in enumerate(births) if type(v) not in _DATE_TYPES}  # unhashable …: one by one
+        keys = [(type(v), v) if i not in undated else (None, i) for i, v in enumerate(births)]  # 1 == True
+    distinct = {key: births[i] for i, key in enumerate(keys)} if undated else dict(zip(keys, births, strict=True))
+    iso_of: dict[Any, Any] = _iso_days(distinct)
+    worded: dict[Any, list[str]] = {}
+    for key, value in distinct.items() if not iso_of else ():
+        found: list[str] = []
+        iso_of[key] = None if value is None else _date(value, found)
+        if found:
+            worded[key] = found
+        elif value is not None and iso_of[key] != value:
+            worded[key] = []  # rewritten by the rule: an odd value
+    dobs = [iso_of[key] for key in keys]
+    if worded:
+        for i, key in enumerate(keys):
+            if key in worded:
+                odd.add(i)
+                for text in worded[key]:
+                    problem(i, text)
+                dobs[i] = None if worded[key] else dobs[i]
+    return dobs
 
 
 _BAD: Any = object()  # a date clean_subscriber refuses
