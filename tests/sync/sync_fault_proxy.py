@@ -1,6 +1,6 @@
 """A loopback HTTP proxy that misbehaves at random, in front of a real registry.
 
-Per request (seeded, reproducible): drop the connection before forwarding, drop it
+Per request (seeded; each kind once first, then at random): drop the connection before forwarding, drop it
 after the registry has answered (the ack is lost), forward it twice (duplicate),
 answer 500 before or after forwarding, or delay it. Counts what it did in ``stats``.
 """
@@ -24,6 +24,8 @@ class FaultProxy:
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.stats: Counter[str] = Counter()
+        # every kind of fault happens at least once, whatever the timing: these come first
+        self.script = ["drop_before", "duplicate", "error_before", "drop_after", "error_after", "delay"]
         self.odds = [("drop_before", drop_before), ("drop_after", drop_after), ("duplicate", duplicate),
                      ("error_before", error_before), ("error_after", error_after), ("delay", delay)]
         proxy = self
@@ -70,6 +72,10 @@ class FaultProxy:
         with self.lock:
             roll = self.rng.random()
             pause = self.rng.uniform(0.01, 0.3)
+            if self.script:
+                name = self.script.pop(0)
+                self.stats[name] += 1
+                return name, pause
             for name, odds in self.odds:
                 if roll < odds:
                     self.stats[name] += 1
