@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from helpdesk.store.audit import RECORD_ACTION
 from helpdesk.sync.client import Head, RegistryClient
 from helpdesk.sync.errors import SyncError
 from helpdesk.sync.protocol import make_batch, sign
@@ -107,9 +108,18 @@ class Pusher:
             raise SyncError("Audit entry #{seq} is missing from the local log", seq=start)
         last = entries[-1]
         chosen = [p for p in pending if start <= p.seq <= last.seq]
-        batch = sign(make_batch(self.identity.kiosk_id, [e.to_dict() for e in entries],
-                                [p.record.to_dict() for p in chosen], created=self.store.now()),
-                     self.identity.key, normalized=True)
+        records = [p.record.to_dict() for p in chosen]
+        # Entries beyond the registry's head carry their records even if already marked sent:
+        # a registry restored from an older backup gets them back.
+        have = {p.record_id for p in chosen}
+        for entry in entries:
+            if entry.seq > head.seq and entry.ref and entry.action.startswith(RECORD_ACTION) \
+                    and entry.ref not in have:
+                record = self.store.get(entry.ref)
+                if record is not None:
+                    records.append(record.to_dict())
+        batch = sign(make_batch(self.identity.kiosk_id, [e.to_dict() for e in entries], records,
+                                created=self.store.now()), self.identity.key, normalized=True)
         return _Planned(batch, chosen, Head(last.seq, last.hash, last.time))
 
     def push(self, stop: Callable[[], bool] = lambda: False, max_batches: int | None = None) -> PushResult:

@@ -145,3 +145,26 @@ def test_start_relay_only_with_a_registry_and_never_raises(registry_server: Regi
         relay.stop()
     assert running_relay(settings) is None
     assert stored(registry_engine) == 4
+
+
+def test_a_registry_restored_from_an_older_backup_gets_the_missing_records_again(
+    registry_server: RegistryServer, registry_engine: Engine, make_kiosk  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlalchemy import delete, update
+
+    from helpdesk.registry.schema import audit_entries, kiosks
+
+    kiosk = make_kiosk("kiosk-01", registry_engine)
+    kiosk.commit(10)
+    assert kiosk.pusher(registry_server.url).push().sent == 10
+    entry6 = kiosk.store.audit.entries()[5]
+    with registry_engine.begin() as conn:  # the registry as it was after entry #6
+        conn.execute(delete(records).where(records.c.audit_seq > 6))
+        conn.execute(delete(audit_entries).where(audit_entries.c.seq > 6))
+        conn.execute(update(kiosks).values(head_seq=6, head_hash=entry6.hash, head_time=entry6.time))
+    assert stored(registry_engine) == 5
+    kiosk.commit(2)
+    result = kiosk.pusher(registry_server.url).push()
+    assert result.sent == 2 and result.rejected == []
+    assert stored(registry_engine) == 12
+    assert result.head == kiosk.store.audit.head()[0]
