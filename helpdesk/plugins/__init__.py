@@ -269,11 +269,19 @@ def wait_for_events(timeout: float = 10.0) -> bool:
     return get_plugin_manager().events.join(timeout)
 
 
+def _tell_app(pm: HelpdeskPluginManager, failures: Sequence[PluginFailure]) -> None:
+    """Failures found on a worker thread (a save) reach the app's ``on_failure`` at once."""
+    if not on_event_loop():
+        for failure in failures:
+            pm.notify_failure(failure)
+
+
 def record_saved(record: Any) -> HookOutcome[None]:
     """Tell plugins a record was committed (call after the commit, off the UI thread)."""
     pm = get_plugin_manager()
     with calling() as failures:
         pm.hook.helpdesk_record_saved(record=record)
+    _tell_app(pm, failures)
     return HookOutcome(None, tuple(failures))
 
 
@@ -282,6 +290,7 @@ def validate_record(record: Any) -> HookOutcome[list[Problem]]:
     pm = get_plugin_manager()
     with calling() as failures:
         results: list[list[Problem]] = pm.hook.helpdesk_validate_record(record=record)
+    _tell_app(pm, failures)
     return HookOutcome([p for problems in results for p in problems], tuple(failures))
 
 

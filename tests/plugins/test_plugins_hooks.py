@@ -85,7 +85,7 @@ def test_hook_register_workflows(register_plugin: Any) -> None:
     assert (unlock.id, unlock.plugin, unlock.key) == ("pin_unlock", "flows", "f3")
     assert unlock.offered_for(TOKEN) and not unlock.offered_for(None)
     assert report.offered_for(None) and report.title("en") == "Daily report"
-    assert unlock.screen(TOKEN) == ("screen", TOKEN)
+    assert unlock.open(TOKEN) == ("screen", TOKEN)  # type: ignore[arg-type]  # the factory gets what open() is given
 
 
 def test_hook_identify_token(register_plugin: Any) -> None:
