@@ -112,11 +112,12 @@ def bare_csv(path: Path) -> int:
 
 
 def peak_rss_mb(path: Path, folder: Path) -> float:
-    """One import in a fresh process; its peak resident set."""
-    code = (f"import sys; from pathlib import Path; sys.path.insert(0, {str(Path(__file__).parent)!r}); import roster as b; "
-            "s = b.new_store(Path(sys.argv[2])); r = b.import_roster(s, Path(sys.argv[1]), 'bench'); "
-            "assert r.imported, r.lines()[:3]; import resource; "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    """One import in a fresh process; its peak resident set (VmHWM: ru_maxrss of a forked
+    child would still count the parent's pages)."""
+    code = (f"import sys; from pathlib import Path; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            "import roster as b; s = b.new_store(Path(sys.argv[2])); "
+            "r = b.import_roster(s, Path(sys.argv[1]), 'bench'); assert r.imported, r.lines()[:3]; "
+            "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
     done = subprocess.run([sys.executable, "-c", code, str(path), str(folder)], check=True, capture_output=True,
                           text=True)
     return int(done.stdout.split()[-1]) / 1024

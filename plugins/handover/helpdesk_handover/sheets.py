@@ -27,7 +27,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -39,7 +39,7 @@ MAX_FILE_BYTES = 64 * 1024 * 1024  # ~400k roster rows as CSV
 MAX_UNZIPPED = 256 * 1024 * 1024  # all parts of a workbook, inflated
 MAX_RATIO = 200  # inflated / compressed, per part larger than 1 MB (XML compresses ~10-30x)
 MAX_PARTS = 5_000
-MAX_CELLS = 4_000_000  # rows x columns of the rectangle calamine allocates
+MAX_CELLS = 2_000_000  # rows x columns of the rectangle calamine allocates (and Python objects, 300 MB)
 MAX_COLUMNS = 256
 SCAN_ROWS = 15  # rows looked at for the delimiter
 
@@ -220,17 +220,43 @@ def column_letters(index: int) -> str:
     return out
 
 
-def _inflate(book: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list[int]) -> bytes:
-    """A part's bytes, inflated with the running budget of bytes (a zip bomb stops here)."""
-    out = bytearray()
+def _pieces(book: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list[int],
+            cut: bytes | None = None) -> Iterator[bytes]:
+    """A part inflated a megabyte at a time against the running budget of bytes (a zip bomb
+    stops here, whatever sizes the zip claims). With ``cut``, each piece ends just after
+    the last ``cut`` in it (the rest starts the next piece): no element is split."""
+    rest = b""
+    seen = 0
     with book.open(info) as part:
         while chunk := part.read(1 << 20):
-            out += chunk
+            seen += len(chunk)
             budget[0] -= len(chunk)
-            if budget[0] < 0 or len(out) > info.file_size:
+            if budget[0] < 0 or seen > info.file_size:
                 raise ColumnError("{path} expands to more than {limit} MB when unzipped (a zip bomb?); "
                                   "nothing was read", path=name, limit=MAX_UNZIPPED >> 20)
-    return bytes(out)
+            if cut is None:
+                yield chunk
+                continue
+            data = rest + chunk
+            end = data.rfind(cut)
+            if end < 0 and len(data) < 8 << 20:
+                rest = data
+                continue
+            end = len(data) if end < 0 else end + len(cut)
+            rest = data[end:]
+            yield data[:end]
+    if rest:
+        yield rest
+
+
+def _whole(pieces: Iterator[bytes], name: str) -> bytes:
+    """A small part (workbook, relationships) in one piece."""
+    out = b""
+    for piece in pieces:
+        out += piece
+        if len(out) > 16 << 20:
+            raise ColumnError("{path} is not a readable .xlsx file: {error}", path=name, error="workbook too large")
+    return out
 
 
 def _xml(data: bytes, name: str) -> ElementTree.Element:
@@ -241,7 +267,7 @@ def _xml(data: bytes, name: str) -> ElementTree.Element:
                           path=name, error=str(exc)) from exc
 
 
-def _first_sheet_part(book: zipfile.ZipFile, parts: dict[str, bytes], name: str) -> str | None:
+def _first_sheet_part(parts: dict[str, bytes], name: str) -> str | None:
     """The zip path of the workbook's first sheet (.xlsx), as calamine picks it."""
     if "xl/workbook.xml" not in parts:
         return None
@@ -254,57 +280,87 @@ def _first_sheet_part(book: zipfile.ZipFile, parts: dict[str, bytes], name: str)
     for rel in _xml(rels, name).iter(f"{{{_PKG_REL}}}Relationship"):
         if rel.get("Id") == rid:
             target = rel.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-            return path
+            return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
     return None
 
 
-def _scan_xlsx(sheet: bytes, name: str, found: Sheet) -> None:
-    """Refuse a sheet whose cells would span too much; note the cells holding formulas."""
-    prefix_at = _PREFIX.search(sheet)
-    p = prefix_at.group(1) or b"" if prefix_at else b""
-    cells = sheet.count(b"<" + p + b"c ")
-    if cells != sheet.count(b"<" + p + b'c r="') or b"<" + p + b"c>" in sheet or b"<" + p + b"c/>" in sheet:
-        raise ColumnError("{path} has cells without a cell reference; open it in Excel or LibreOffice and "
-                          "save it again", path=name)  # calamine would place them by counting: no bound
-    tag = p.decode()
-    wide = set(re.findall(_WIDE.format(p=tag).encode(), sheet))
-    width = max((column_index(w.decode()) + 1 for w in wide), default=26)
-    numbered = re.findall(_ROW.format(p=tag).encode(), sheet)
-    height = max(max(map(int, numbered), default=0), sheet.count(b"<" + p + b"row"))
-    if width > MAX_COLUMNS:
-        raise ColumnError("{path} has more than {limit} columns; a roster needs about 15",
-                          path=name, limit=MAX_COLUMNS)
-    if width * height > MAX_CELLS:
-        raise ColumnError("{path} spans {rows} rows x {columns} columns, more than a roster may hold "
-                          "({limit} cells); split it into several files",
-                          path=name, rows=height, columns=width, limit=MAX_CELLS)
-    if any(b"<" + p + b"f" + end in sheet for end in (b">", b" ", b"/>")):
-        for letters, row in re.findall(_FORMULA_CELL.format(p=tag).encode(), sheet):
-            cell = f"{letters.decode()}{row.decode()}"
-            found.formulas.setdefault(column_index(letters.decode()), []).append(cell)
-            found.formula_rows[cell] = int(row) - 1
-        if not found.formulas:
+class _SheetScan:
+    """What calamine will make of a sheet's XML, found piece by piece (each piece ends
+    with a whole row): the rectangle it will allocate, and the cells holding formulas."""
+
+    def __init__(self) -> None:
+        self.p: bytes | None = None  # the namespace prefix ("" or e.g. "x:"), from the first piece
+        self.spaced = self.referenced = self.rows = self.height = 0
+        self.bare = False
+        self.width = 0
+        self.formula_cells: list[tuple[str, int]] = []
+        self.formula = False
+
+    def feed(self, piece: bytes) -> None:
+        if self.p is None:
+            found = _PREFIX.search(piece)
+            self.p = (found.group(1) or b"") if found else b""
+        p, tag = self.p, self.p.decode()
+        self.spaced += piece.count(b"<" + p + b"c ")
+        self.referenced += piece.count(b"<" + p + b'c r="')
+        self.bare = self.bare or b"<" + p + b"c>" in piece or b"<" + p + b"c/>" in piece
+        for letters in set(re.findall(_WIDE.format(p=tag).encode(), piece)):
+            self.width = max(self.width, column_index(letters.decode()) + 1)
+        start = b"<" + p + b'c r="'
+        for index in range(25, self.width - 1, -1):  # A … Z: the last one used, found from Z down
+            if start + bytes([65 + index]) in piece:
+                self.width = index + 1
+                break
+        self.height = max(self.height, max(map(int, re.findall(_ROW.format(p=tag).encode(), piece)), default=0))
+        self.rows += piece.count(b"<" + p + b"row")
+        if any(b"<" + p + b"f" + end in piece for end in (b">", b" ", b"/>")):
+            self.formula = True
+            for letters, row in re.findall(_FORMULA_CELL.format(p=tag).encode(), piece):
+                self.formula_cells.append((letters.decode(), int(row)))
+
+    def check(self, name: str, found: Sheet) -> None:
+        if self.bare or self.spaced != self.referenced:
+            raise ColumnError("{path} has cells without a cell reference; open it in Excel or LibreOffice and "
+                              "save it again", path=name)  # calamine would place them by counting: no bound
+        height = max(self.height, self.rows)
+        if self.width > MAX_COLUMNS:
+            raise ColumnError("{path} has more than {limit} columns; a roster needs about 15",
+                              path=name, limit=MAX_COLUMNS)
+        if self.width * height > MAX_CELLS:
+            raise ColumnError("{path} spans {rows} rows x {columns} columns, more than a roster may hold "
+                              "({limit} cells); split it into several files",
+                              path=name, rows=height, columns=self.width, limit=MAX_CELLS)
+        for letters, row in self.formula_cells:
+            cell = f"{letters}{row}"
+            found.formulas.setdefault(column_index(letters), []).append(cell)
+            found.formula_rows[cell] = row - 1
+        if self.formula and not found.formulas:
             found.any_formula = "?"
 
 
-def _scan_ods(content: bytes, name: str, found: Sheet) -> None:
-    repeats = [int(n) for n in _ODS_REPEAT.findall(content)]
-    if repeats and max(repeats) > MAX_CELLS:
-        raise ColumnError("{path} spans more than a roster may hold ({limit} cells); split it into several files",
-                          path=name, limit=MAX_CELLS)
-    if _ODS_FORMULA.search(content):
-        found.any_formula = "?"
+def _scan_ods(pieces: Iterator[bytes], name: str, found: Sheet) -> None:
+    for piece in pieces:
+        repeats = [int(n) for n in _ODS_REPEAT.findall(piece)]
+        if repeats and max(repeats) > MAX_CELLS:
+            raise ColumnError("{path} spans more than a roster may hold ({limit} cells); split it into several "
+                              "files", path=name, limit=MAX_CELLS)
+        if _ODS_FORMULA.search(piece):
+            found.any_formula = "?"
+
+
+_SMALL_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 
 
 def _check_zip(path: Path, suffix: str, found: Sheet) -> None:
+    """Every part inflated once, counted, never held whole (but the workbook's two small
+    parts); the first sheet (or an .ods's content) scanned on the way."""
     name = path.name
     try:
         book = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ColumnError("{path} is not a readable .xlsx file: {error}", path=name, error=str(exc)) from exc
     with book:
-        infos = book.infolist()
+        infos = [i for i in book.infolist() if not i.is_dir()]
         claimed = sum(i.file_size for i in infos)
         if len(infos) > MAX_PARTS or claimed > MAX_UNZIPPED or any(
                 i.file_size > 1 << 20 and i.file_size > MAX_RATIO * max(i.compress_size, 1) for i in infos):
@@ -312,16 +368,27 @@ def _check_zip(path: Path, suffix: str, found: Sheet) -> None:
                               "nothing was read", path=name, limit=MAX_UNZIPPED >> 20)
         budget = [MAX_UNZIPPED]
         try:
-            parts = {i.filename: _inflate(book, i, name, budget) for i in infos if not i.is_dir()}
+            small = {i.filename: _whole(_pieces(book, i, name, budget), name) for i in infos
+                     if i.filename in _SMALL_PARTS}
+            first = None if suffix == ".ods" else _first_sheet_part(small, name)
+            if suffix != ".ods" and (first is None or first not in book.namelist()):
+                raise ColumnError("{path} is not a readable .xlsx file: {error}", path=name, error="no worksheet")
+            scan = _SheetScan()
+            for info in infos:
+                if info.filename in _SMALL_PARTS:
+                    continue
+                if info.filename == first:
+                    for piece in _pieces(book, info, name, budget, cut=b"</row>"):
+                        scan.feed(piece)
+                elif suffix == ".ods" and info.filename == "content.xml":
+                    _scan_ods(_pieces(book, info, name, budget, cut=b">"), name, found)
+                else:
+                    for _piece in _pieces(book, info, name, budget):
+                        pass  # counted: its size is what the zip says
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
             raise ColumnError("{path} is not a readable .xlsx file: {error}", path=name, error=str(exc)) from exc
-    if suffix == ".ods":
-        _scan_ods(parts.get("content.xml", b""), name, found)
-        return
-    first = _first_sheet_part(book, parts, name)
-    if first is None or first not in parts:
-        raise ColumnError("{path} is not a readable .xlsx file: {error}", path=name, error="no worksheet")
-    _scan_xlsx(parts[first], name, found)
+    if suffix != ".ods":
+        scan.check(name, found)
 
 
 def _calamine_sheet(path: Path, suffix: str) -> Sheet:
