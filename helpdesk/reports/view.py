@@ -130,6 +130,7 @@ class RecordView:
         self._lock = threading.RLock()
         self._cache: dict[str | None, tuple[str | None, list[Record]]] = {}
         self._voided: dict[str, str] | None = None
+        self._counts: dict[tuple[str, str, str, tuple[str, ...]], Counter[tuple[str, ...]]] = {}
 
     # ---- the Store read API ------------------------------------------------------------
     def records(self, type: str | None = None, since: datetime | date | str | None = None, *,
@@ -163,10 +164,20 @@ class RecordView:
         from helpdesk.reports.counting import walk
 
         count = getattr(self._source, "count", None)
-        if count is not None:
-            found: Counter[tuple[str, ...]] = count(record_type, since, until, by, where)
-            return found
-        return walk(self.records(record_type, since=since), until, by, where)
+        if count is None:
+            return walk(self.records(record_type, since=since), until, by, where)
+        # Grouped by the filter fields too and kept: one query answers every unit of a period.
+        names = tuple(sorted(where))
+        key = (record_type, since, until, by + names)
+        with self._lock:
+            grouped = self._counts.get(key)
+            if grouped is None:
+                grouped = self._counts[key] = count(record_type, since, until, by + names, {})
+        found: Counter[tuple[str, ...]] = Counter()
+        for values, n in grouped.items():
+            if all(values[len(by) + i] == where[name] for i, name in enumerate(names)):
+                found[values[: len(by)]] += n
+        return found
 
     def locked(self) -> Any:
         return self._lock
@@ -174,6 +185,7 @@ class RecordView:
     def close(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._counts.clear()
 
     # ---- plugin tables ------------------------------------------------------------------
     def table_rows(self, name: str) -> dict[str, dict[str, Any]]:

@@ -40,5 +40,6 @@ def test_sql_counts_equal_the_walk_over_the_same_records(registry_engine: Engine
             sql = SqlSource(registry_engine).count("test.cert", since, until, by, where)
             walked = walk(view.records("test.cert", since=since), until, by, where)
             assert sql == walked, (period, by, where)
+            assert view.count_records("test.cert", since, until, by, where) == walked  # grouped once, filtered
     assert sum(SqlSource(registry_engine).count("test.cert", iso_utc(Period(2018).start),
                                                 iso_utc(Period(2018).end), (), {}).values()) == 50
