@@ -224,7 +224,7 @@ def summary(unit: str | None, source: str, as_json: bool) -> None:
     from helpdesk import plugins
     from helpdesk.reports.build import plan_actuals, summary_json
     from helpdesk.reports.plan import load_plan
-    from helpdesk.reports.render import summary_rows
+    from helpdesk.reports.render import number, summary_rows
 
     plan = load_plan(_plan_path())
     sections = plugins.collect_report_sections().value
@@ -241,7 +241,7 @@ def summary(unit: str | None, source: str, as_json: bool) -> None:
     for cells in summary_rows(plan, actual):
         click.echo("\t".join(cells))
     budget = data["budget"]
-    click.echo(_("Budget: {actual} / {plan} VND").format(actual=f"{budget['actual']:,}", plan=f"{budget['plan']:,}"))
+    click.echo(_("Budget: {actual} / {plan} VND").format(actual=number(budget["actual"]), plan=number(budget["plan"])))
     for note in notes:
         click.echo(note, err=True)
 

@@ -24,6 +24,11 @@ def _ratio(actual: float, plan: float | None) -> str:
     return f"{100 * actual / plan:.0f}%"
 
 
+def number(value: float | int | None) -> str:
+    """Vietnamese number: 1.062, 723.360.000, 12,5."""
+    return _number(value)
+
+
 def _number(value: float | int | None) -> str:
     if value is None:
         return ""
