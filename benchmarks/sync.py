@@ -4,7 +4,7 @@ For each backend, every run starts from the same kiosk (10k committed, unsent re
 copied from a pristine data folder) and a fresh registry database served by
 ``helpdesk registry serve`` on 127.0.0.1:
 
-- sync: a cold ``helpdesk sync now`` process (start-up, head, 20 signed batches of 500,
+- sync: a cold ``helpdesk sync now`` process (start-up, head, 10 signed batches of 1,000,
   ingest with audit-chain and digest checks, marking the outbox) — wall time and the
   kiosk process's peak RSS;
 - bare INSERT: the same 10k rows, as the registry stores them, inserted with one
@@ -29,7 +29,7 @@ from typing import Any
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 N = 10_000
-BATCH = 500
+BATCH = 1000
 
 
 def build_kiosk(root: Path) -> tuple[Path, str, str]:

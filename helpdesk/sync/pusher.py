@@ -83,7 +83,7 @@ class Pusher:
     marked in the outbox. If N comes back short (a refusal, a head other than expected),
     the prepared batch is dropped and the next one planned from what the registry said."""
 
-    def __init__(self, store: Store, identity: KioskIdentity, client: RegistryClient, batch_size: int = 500) -> None:
+    def __init__(self, store: Store, identity: KioskIdentity, client: RegistryClient, batch_size: int = 1000) -> None:
         self.store = store
         self.identity = identity
         self.client = client

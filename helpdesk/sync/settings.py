@@ -4,7 +4,7 @@
     [sync]
     registry_ca = "/etc/helpdesk/registry-ca.pem"   # trust this certificate (self-signed registry)
     interval_seconds = 30                            # between pushes when all is well
-    batch_size = 500
+    batch_size = 1000
     registry_public_key = "…"                        # signs receipts of offline bundles (helpdesk registry id)
 
 ``HELPDESK_REGISTRY_URL`` and ``HELPDESK_REGISTRY_CA`` override the file.
@@ -28,7 +28,7 @@ class SyncSettings:
     registry_url: str
     registry_ca: Path | None = None
     interval: float = 30.0
-    batch_size: int = 500
+    batch_size: int = 1000
     registry_public_key: str = ""
 
     @property
@@ -43,7 +43,7 @@ def sync_settings(settings: Settings) -> SyncSettings:
     ca = os.environ.get("HELPDESK_REGISTRY_CA") or table.get("registry_ca") or ""
     try:
         interval = float(table.get("interval_seconds", 30))
-        batch_size = int(table.get("batch_size", 500))
+        batch_size = int(table.get("batch_size", 1000))
     except (TypeError, ValueError) as exc:
         raise ConfigError("[sync] interval_seconds and batch_size must be numbers") from exc
     if batch_size < 1 or interval <= 0:
