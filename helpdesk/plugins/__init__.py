@@ -18,9 +18,9 @@ time budgets and the event thread: :mod:`helpdesk.plugins.budget`; API ranges:
 
 Events the app raises on its UI thread (:func:`startup`, :func:`notify_token_inserted`,
 :func:`notify_token_removed`) never run plugin code there: they go to the plugins' event
-thread, and the UI waits at most :data:`~helpdesk.plugins.budget.UI_WAIT` for them (the
-outcome then holds the failures so far; later ones reach the app through
-``on_failure``, see :func:`startup`).
+thread. Until the app listens to the manager's ``on_failure`` (:func:`startup` sets it)
+the UI waits at most :data:`~helpdesk.plugins.budget.UI_WAIT` for them, so the outcome
+holds the failures so far; after that it does not wait at all.
 """
 
 from __future__ import annotations
@@ -199,8 +199,10 @@ def collect_forms(register: Register) -> HookOutcome[None]:
 
 # ---------------------------------------------------------------------- events
 def _event(pm: HelpdeskPluginManager, call: Callable[[], None]) -> HookOutcome[None]:
-    """Run an event's hooks: here, or — called on the UI thread — on the event thread,
-    waiting at most :data:`UI_WAIT` (later failures go to ``pm.on_failure``)."""
+    """Run an event's hooks: here, or — called on the UI thread — on the event thread.
+
+    The UI waits at most :data:`UI_WAIT` for them, and not at all once the app listens
+    to ``pm.on_failure`` (set by :func:`startup`): failures found later go there."""
 
     def run() -> tuple[PluginFailure, ...]:
         with calling() as failures:
@@ -210,6 +212,8 @@ def _event(pm: HelpdeskPluginManager, call: Callable[[], None]) -> HookOutcome[N
     if not on_event_loop():
         return HookOutcome(None, run())
     waited = threading.Event()
+    if pm.on_failure is not None:  # the app hears of failures itself: the UI does not wait at all
+        waited.set()
 
     def in_background() -> tuple[PluginFailure, ...]:
         found = run()
@@ -219,6 +223,8 @@ def _event(pm: HelpdeskPluginManager, call: Callable[[], None]) -> HookOutcome[N
         return found
 
     future = pm.events.submit(in_background)
+    if waited.is_set():
+        return HookOutcome(None, ())
     try:
         return HookOutcome(None, future.result(timeout=UI_WAIT))
     except TimeoutError:
