@@ -9,6 +9,7 @@ sent again and acknowledged as a duplicate.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,15 +48,23 @@ class AuditWindow:
         return entries[offset : offset + end - start + 1]
 
     def _load(self, start: int, since: str | None) -> list[AuditEntry]:
-        found = self._store.audit.entries(since=since) if since else []
-        if not found or found[0].seq > start:  # no time hint, or a clock that went backwards
-            found = self._store.audit.entries()
-        self._entries = [e for e in found if e.seq >= start]
-        for a, b in zip(self._entries, self._entries[1:], strict=False):
-            if b.seq != a.seq + 1:
-                raise SyncError("The local audit log skips from entry #{a} to #{b}; run 'helpdesk audit verify'",
-                                a=a.seq, b=b.seq)
-        return self._entries
+        entries = _contiguous(self._store.audit.entries(since=since), start) if since else None
+        if entries is None:  # no time hint, or a clock that went backwards between entries
+            entries = _contiguous(self._store.audit.entries(), start)
+        if entries is None:
+            raise SyncError("The local audit log is not one contiguous chain; run 'helpdesk audit verify'")
+        self._entries = entries
+        return entries
+
+
+def _contiguous(found: list[AuditEntry], start: int) -> list[AuditEntry] | None:
+    """The entries from ``start`` on, if they begin there and skip no seq; else None."""
+    entries = [e for e in found if e.seq >= start]
+    if entries and entries[0].seq != start:
+        return None
+    if any(b.seq != a.seq + 1 for a, b in itertools.pairwise(entries)):
+        return None
+    return entries
 
 
 @dataclass

@@ -168,3 +168,27 @@ def test_a_registry_restored_from_an_older_backup_gets_the_missing_records_again
     assert result.sent == 2 and result.rejected == []
     assert stored(registry_engine) == 12
     assert result.head == kiosk.store.audit.head()[0]
+
+
+def test_a_kiosk_clock_that_went_backwards_does_not_stop_sync(
+    registry_server: RegistryServer, registry_engine: Engine, make_kiosk  # type: ignore[no-untyped-def]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from helpdesk.store import open_store
+
+    kiosk = make_kiosk("kiosk-01", registry_engine)
+    kiosk.commit(3)
+    assert kiosk.pusher(registry_server.url).push().sent == 3
+    kiosk.close()
+    now = datetime.now(UTC)
+    times = iter([now + timedelta(hours=2), now + timedelta(hours=1), now + timedelta(hours=3)])
+    # the clock jumps ahead, then back an hour (NTP), then on: entries are not in time order
+    with open_store(kiosk.settings.data_dir, kiosk.kiosk_id, record_types=kiosk.record_types,
+                    clock=lambda: next(times)) as store:
+        for text in ("một", "hai", "ba"):
+            store.commit("test.note", None, {"text": text}, "cán bộ 1")
+    kiosk.reopen()
+    result = kiosk.pusher(registry_server.url).push()
+    assert result.sent == 3 and result.rejected == []
+    assert stored(registry_engine) == 6
