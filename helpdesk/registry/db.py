@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from helpdesk.registry.errors import RegistryError
 
@@ -85,6 +86,12 @@ def upgrade(engine: Engine) -> None:
 
 def open_db(url: str | None = None) -> Engine:
     """An engine on ``url`` (default :func:`default_url`) with the schema up to date."""
-    engine = make_engine(url or default_url())
-    upgrade(engine)
+    url = url or default_url()
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise RegistryError("Cannot open the registry database {url}: {error}", url=_safe(url), error=reason) from exc
     return engine

@@ -67,3 +67,13 @@ def test_serve_on_port_0_prints_its_address_and_answers(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(10)
     assert proc.returncode in (0, -15)  # uvicorn shuts down cleanly, then re-raises SIGTERM
+
+
+def test_a_database_that_cannot_be_reached_is_a_clear_error(helpdesk_home: Path) -> None:
+    from helpdesk.registry.testing import free_port
+
+    url = f"postgresql+psycopg://postgres:secret@127.0.0.1:{free_port()}/registry"  # nothing listens there
+    result = helpdesk("registry", "kiosks", "--db", url)
+    assert result.returncode == 2
+    assert "Cannot open the registry database postgresql+psycopg://postgres:***@127.0.0.1" in result.stderr
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr
