@@ -61,3 +61,9 @@ from helpdesk.i18n import catalog
 from helpdesk.plugins import collect_catalogs, collect_workflows
 
 __all__ += ["catalog", "collect_catalogs", "collect_workflows"]
+
+# Plugin tests under Pilot: the app's events (token inserted/removed, start-up) reach plugin
+# hooks on the plugins' event thread; wait for them before asserting what a hook did.
+from helpdesk.plugins import wait_for_events as wait_for_plugin_events  # noqa: E402
+
+__all__ += ["wait_for_plugin_events"]

@@ -33,7 +33,13 @@ from hostile_plugins import (
 from helpdesk import plugins
 from helpdesk.extension import TokenFlags, TokenInfo
 from helpdesk.testing.fixtures_e2e import NotificationLog, log_in, wait_until
-from helpdesk.testing.kit import HomeScreen, TokenRemovedEvent, TrackerTokenInserted, WorkflowMenu
+from helpdesk.testing.kit import (
+    HomeScreen,
+    TokenRemovedEvent,
+    TrackerTokenInserted,
+    WorkflowMenu,
+    wait_for_plugin_events,
+)
 
 SAMPLES = Path(__file__).parent / "sample_plugins"
 TOKEN = TokenInfo(serial="A1B2C3D4", label="NGUYEN VAN A", manufacturer="SafeNet", model="eToken",
@@ -106,7 +112,7 @@ async def test_hostile_raising_event_hooks_off_the_ui_thread(
         app.handle_token_event(TokenRemovedEvent(TOKEN.serial, TOKEN.reader))
         await wait_until(pilot, lambda: TOKEN.serial not in app.tokens, what="the token gone")
         await use_the_desk_workflow(app, pilot)
-        assert plugins.wait_for_events()
+        assert wait_for_plugin_events()
         assert notes.matching("raising_events") == [
             "Phần mở rộng raising_events bị lỗi ở token_inserted: RuntimeError: inserted exploded"]  # once
 
@@ -178,7 +184,7 @@ async def test_hostile_output_to_stdout_and_stderr_goes_to_the_log(
         await log_in(pilot)
         app.handle_token_event(TrackerTokenInserted(TOKEN))
         await use_the_desk_workflow(app, pilot)
-        assert plugins.wait_for_events()
+        assert wait_for_plugin_events()
         assert notes.matching("noisy") == []  # printing is not a fault
     captured = capsys.readouterr()
     assert "noisy" not in captured.out and "noisy" not in captured.err  # headless Textual would pass it through
@@ -206,7 +212,7 @@ async def test_hostile_plugin_mutating_what_it_is_given(
         assert screen.saved is not None and dict(screen.saved.payload) == expected  # the screen's record
         app.handle_token_event(TrackerTokenInserted(TOKEN))
         await wait_until(pilot, lambda: notes.matching("mutating"), what="the frozen token refusing")
-        assert plugins.wait_for_events()
+        assert wait_for_plugin_events()
         assert app.tokens[TOKEN.serial].label == "NGUYEN VAN A" and app.tokens[TOKEN.serial] == TOKEN
         await use_the_desk_workflow(app, pilot)
     assert "FrozenInstanceError" in notes.matching("mutating")[0]
