@@ -23,6 +23,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 #: Version of this API. A plugin may check it; it changes when a name here changes meaning.
+#: A plugin declares the versions it supports in its hook module, ``HELPDESK_API = ">=1.0,<2"``;
+#: outside that range it is listed "incompatible" and not loaded (docs/plugins.md).
 API_VERSION = "1.0"
 
 # name -> module holding it (imported on first access of the name)
