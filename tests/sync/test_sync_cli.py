@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from helpdesk.registry.testing import KioskUnderTest, RegistryServer
@@ -121,3 +122,38 @@ def test_audit_verify_against_the_registry_catches_a_rewritten_chain(
     assert caught.returncode == 1  # … but not the registry's copy
     report = json.loads(caught.stdout)["registry"]
     assert report["ok"] is False and "#2 differs from the registry" in report["problem"]
+
+
+def test_a_kiosk_whose_chain_was_cut_is_caught_and_flagged(
+    registry_server: RegistryServer, registry_engine: Engine, make_kiosk  # type: ignore[no-untyped-def]
+) -> None:
+    import shutil
+
+    from helpdesk.sync.errors import RegistryRefused, SyncError
+
+    kiosk = make_kiosk("kiosk-01", registry_engine)
+    kiosk.commit(5)
+    kiosk.store.close()
+    backup = kiosk.home / "backup"
+    shutil.copytree(kiosk.settings.data_dir, backup)  # an old copy of the data folder
+    kiosk.reopen()
+    kiosk.commit(5)
+    assert kiosk.pusher(registry_server.url).push().sent == 10
+    kiosk.store.close()
+    shutil.rmtree(kiosk.settings.data_dir)
+    shutil.copytree(backup, kiosk.settings.data_dir)  # the last five records cut off, head.json too
+    env = kiosk.env(registry_server.url)
+    assert helpdesk(env, "audit", "verify").returncode == 0  # consistent on its own …
+    caught = helpdesk(env, "audit", "verify", "--registry")
+    assert caught.returncode == 1  # … but the registry holds more
+    assert "The registry holds audit entry #7 but the local log ends at #6" in caught.stderr
+    kiosk.reopen()
+    with pytest.raises(SyncError, match="the local log was cut or restored"):
+        kiosk.pusher(registry_server.url).push()
+    kiosk.commit(1)  # the cut kiosk goes on: its entry #7 is not the registry's #7
+    with pytest.raises(RegistryRefused) as refused:
+        kiosk.pusher(registry_server.url).push()
+    assert refused.value.status == 409 and refused.value.code == "audit_fork"
+    shown = registry_server.client().get("/v1/flags").json()["flags"]
+    assert [(f["kind"], f["seq"]) for f in shown] == [("fork", 7)]
+    assert kiosk.store.outbox.count() == 1
