@@ -170,6 +170,15 @@ class _GuardedPlugin:
         return f"<guarded {self.__helpdesk_plugin__!r}>"
 
 
+def _own_copy(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """A deep copy of a hook's arguments; the originals (frozen) if something cannot be copied."""
+    try:
+        return copy.deepcopy(args), copy.deepcopy(kwargs)
+    except Exception:  # a core object that refuses copying: not the plugin's fault
+        logger.warning("hook arguments could not be copied; passing the originals", exc_info=True)
+        return args, kwargs
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -311,7 +320,7 @@ class HelpdeskPluginManager(pluggy.PluginManager):
             if entry.state != "ok":
                 return None  # failed earlier this run: stays off
             if copied:  # its own copy: what it changes, nobody else sees
-                args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+                args, kwargs = _own_copy(args, kwargs)
             output.install(CURRENT_PLUGIN)  # what it prints goes to the log
             token = CURRENT_PLUGIN.set(entry.name)
             try:

@@ -198,3 +198,18 @@ def test_no_budget_runs_hooks_on_the_callers_thread(register_plugin: Any) -> Non
     plugins.get_plugin_manager().hook_timeout = None
     plugins.collect_workflows()
     assert names == [threading.current_thread().name]
+
+
+def test_arguments_that_cannot_be_copied_are_passed_as_they_are(register_plugin: Any) -> None:
+    seen: list[object] = []
+
+    class Reads:
+        @hookimpl
+        def helpdesk_record_saved(self, record: Any) -> None:
+            seen.append(record)
+
+    register_plugin(Reads(), "reads")
+    odd = RecordDraft("visit", {}, {"lock": threading.Lock()}, "lan")  # a lock cannot be deep-copied
+    assert plugins.record_saved(odd).ok and seen == [odd]
+    plugins.record_saved(DRAFT)
+    assert seen[1] == DRAFT and seen[1] is not DRAFT  # the usual case: the plugin's own copy
