@@ -198,6 +198,7 @@ _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _PREFIX = re.compile(rb"<(\w+:)?sheetData[\s>/]")
 _FORMULA_CELL = r'<{p}c r="([A-Z]{{1,3}})([0-9]{{1,7}})"[^>]*>\s*<{p}f[\s>/]'
 _WIDE = r'<{p}c r="([A-Z]{{2,3}})[0-9]'
+_ANY_COLUMN = r'<{p}c r="([A-Z]{{1,3}})[0-9]'
 _ROW = r'<{p}row r="([0-9]+)"'
 _ODS_FORMULA = re.compile(rb"table:formula=")
 _ODS_REPEAT = re.compile(rb"number-(?:columns|rows)-repeated=\"([0-9]+)\"")
@@ -303,17 +304,18 @@ class _SheetScan:
         p, tag = self.p, self.p.decode()
         self.spaced += piece.count(b"<" + p + b"c ")
         self.referenced += piece.count(b"<" + p + b'c r="')
-        self.bare = self.bare or b"<" + p + b"c>" in piece or b"<" + p + b"c/>" in piece
-        for letters in set(re.findall(_WIDE.format(p=tag).encode(), piece)):
-            self.width = max(self.width, column_index(letters.decode()) + 1)
-        start = b"<" + p + b'c r="'
-        for index in range(25, self.width - 1, -1):  # A … Z: the last one used, found from Z down
-            if start + bytes([65 + index]) in piece:
-                self.width = index + 1
-                break
+        self.bare = self.bare or re.search(b"<" + re.escape(p) + b"c/?>", piece) is not None
+        if self.width < 26:  # one search for a column right of the widest so far; a findall only then
+            beyond = f'<{tag}c r="(?:[A-Z]{{2}}|[{chr(65 + self.width)}-Z])'
+            if re.search(beyond.encode(), piece):
+                for letters in set(re.findall(_ANY_COLUMN.format(p=tag).encode(), piece)):
+                    self.width = max(self.width, column_index(letters.decode()) + 1)
+        else:
+            for letters in set(re.findall(_WIDE.format(p=tag).encode(), piece)):
+                self.width = max(self.width, column_index(letters.decode()) + 1)
         self.height = max(self.height, max(map(int, re.findall(_ROW.format(p=tag).encode(), piece)), default=0))
         self.rows += piece.count(b"<" + p + b"row")
-        if any(b"<" + p + b"f" + end in piece for end in (b">", b" ", b"/>")):
+        if b"<" + p + b"f" in piece and any(b"<" + p + b"f" + end in piece for end in (b">", b" ", b"/>")):
             self.formula = True
             for letters, row in re.findall(_FORMULA_CELL.format(p=tag).encode(), piece):
                 self.formula_cells.append((letters.decode(), int(row)))
