@@ -331,3 +331,30 @@ def test_hostile_file_is_refused_in_both_languages_under_a_memory_cap(tmp_path: 
                 assert len(store.subscribers) == 0 and len(store.units) == 0
     finally:
         path.unlink(missing_ok=True)  # the 1 GB file (sparse) goes at once
+
+
+def test_a_formula_far_down_a_large_sheet_is_found(tmp_path: Path) -> None:
+    """The sheet is scanned a piece at a time (a megabyte each): a formula in row 20,001 and
+    a cell in column Q only near the end are still seen."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("DS")
+    sheet.append(HEADERS)
+    for i in range(20_000):
+        row = roster_row(f"Nguyễn Văn {chr(65 + i % 26)}", f"0921{i:08d}", "Sở Nội vụ", f"TK-{i}")
+        if i == 19_999:
+            row[5] = "=A1"
+            row += [None] * 5 + ["ghi chú"]  # column Q
+        sheet.append(row)
+    path = tmp_path / "lon.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as z:
+        assert z.getinfo("xl/worksheets/sheet1.xml").file_size > 3 << 20  # several pieces
+    from helpdesk_handover.sheets import read_sheet
+
+    found = read_sheet(path, lambda cells: 0)
+    assert found.formulas == {5: ["F20001"]} and len(found.rows[-1]) == 17
+    with pytest.raises(ColumnError) as info:
+        read_roster(path)
+    assert "ô F20001" in info.value.localized()
