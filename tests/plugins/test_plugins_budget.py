@@ -213,3 +213,21 @@ def test_arguments_that_cannot_be_copied_are_passed_as_they_are(register_plugin:
     assert plugins.record_saved(odd).ok and seen == [odd]
     plugins.record_saved(DRAFT)
     assert seen[1] == DRAFT and seen[1] is not DRAFT  # the usual case: the plugin's own copy
+
+
+def test_the_watchdog_calls_back_only_for_deadlines_not_cancelled() -> None:
+    from helpdesk.plugins.budget import Watchdog
+
+    dog = Watchdog()
+    fired: list[str] = []
+    done = threading.Event()
+    def kept_fired() -> None:
+        fired.append("kept")
+        done.set()
+
+    late = dog.watch(0.05, lambda: fired.append("late"))
+    kept = dog.watch(0.3, kept_fired)
+    early = dog.watch(0.02, lambda: fired.append("early"))  # earlier than the first: wakes the thread
+    dog.cancel(late)
+    assert done.wait(5) and len({late, kept, early}) == 3
+    assert fired == ["early", "kept"]
