@@ -104,6 +104,19 @@ def import_(file: Path, skip_invalid: bool, mapping: tuple[str, ...], check_only
         raise click.exceptions.Exit(1)
 
 
+@roster.command("export")
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--unit", default=None, help="One unit: its name (or part of it) or id.")
+def roster_export(out: Path, unit: str | None) -> None:
+    """Export the roster (Mẫu 01 columns) to an .xlsx file that roster import reads back."""
+    from helpdesk_handover.export import export_roster
+
+    with (command_context(read_only=True) as ctx,
+          terminal_progress(_("Writing rows"), "Cancelled: no file was written") as progress):
+        count = export_roster(ctx.store, out, unit, progress)
+    click.echo(_("{count} subscribers written to {path}").format(count=count, path=out))
+
+
 @click.group()
 def handover() -> None:
     """Handover records (biên bản bàn giao): list, export, reprint, void."""

@@ -1,4 +1,4 @@
-"""Export handovers to .xlsx (per unit and date range), for the unit's files and reports.
+"""Export handovers (per unit and date range) and the roster to .xlsx, for the units' files and reports.
 
 Every text cell goes through :func:`safe`: a value starting with ``=``, ``+``, ``-`` or
 ``@`` would be a formula to Excel/LibreOffice (CSV/formula injection, e.g. a name typed
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from helpdesk.extension import gettext
+from helpdesk.extension import Store, fold, gettext
 from helpdesk_handover.history import Entry
 from helpdesk_handover.progress import Progress
 
@@ -95,4 +95,31 @@ def export_xlsx(entries: Sequence[Entry], path: Path, progress: Progress | None 
             p["giver"]["name"], gettext("voided") if entry.voided_by else gettext("handed over"), entry.record.id,
         ])
     return write_rows(path, "Bàn giao", HEADERS, rows, (14, 17, 28, 20, 32, 16, 28, 18, 26, 12, 28, 22, 12, 38),
+                      progress)
+
+
+ROSTER_HEADERS = ("STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Đơn vị", "Cấp đơn vị", "Số định danh cá nhân",
+                  "Thư điện tử công vụ", "Điện thoại", "Loại chứng thư", "Số hiệu thiết bị", "Số hiệu chứng thư số")
+KIND_LABELS = {"ca_nhan": "Cá nhân", "to_chuc": "Tổ chức", "thiet_bi": "Thiết bị"}
+
+
+def export_roster(store: Store, path: Path, unit: str | None = None, progress: Progress | None = None) -> int:
+    """The roster (subscribers, by name) as a Mẫu 01 .xlsx that :func:`import_roster` reads
+    back; ``unit`` keeps one unit (its id, or its name without accents and case)."""
+    units = {u.id: u for u in store.units.all()}
+    wanted = fold(unit) if unit else None
+    rows: list[list[Any]] = []
+    for subscriber in store.subscribers.all():
+        found = units.get(subscriber.unit_id or "")
+        if wanted is not None and (found is None or (wanted != fold(found.id) and wanted not in fold(found.name))):
+            continue
+        born = subscriber.date_of_birth
+        rows.append([
+            len(rows) + 1, subscriber.full_name, f"{born[8:10]}/{born[5:7]}/{born[:4]}" if born else "",
+            subscriber.position or "", found.name if found else "", found.level_label if found else "",
+            subscriber.national_id or "", subscriber.email or "", subscriber.phone or "",
+            KIND_LABELS.get(subscriber.cert_kind, subscriber.cert_kind), subscriber.token_serial or "",
+            subscriber.cert_serial or "",
+        ])
+    return write_rows(path, "Mẫu 01", ROSTER_HEADERS, rows, (6, 28, 12, 20, 32, 20, 16, 28, 14, 12, 18, 26),
                       progress)

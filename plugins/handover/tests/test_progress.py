@@ -206,3 +206,30 @@ async def test_history_export_shows_progress(tmp_path: Path, kiosk: Kiosk) -> No
         await pilot.press("f7")
         await wait_until(pilot, lambda: ".xlsx" in screen.status_text)
         assert screen.progress_bar.display and screen.progress_bar.total == 3 and screen.progress_bar.progress == 3
+
+
+def test_roster_export_reads_back_as_it_was_imported(tmp_path: Path, handover_plugin: str) -> None:
+    from helpdesk_handover.roster import read_roster
+    from openpyxl import load_workbook
+
+    source = write_csv(tmp_path / "ds.csv", [
+        roster_row("Nguyễn Thị Ánh Tuyết", "012186001234", "UBND phường Tân An", "TK-1", phone="0912345678"),
+        roster_row("-Phạm Quốc Việt", "092186004321", "Sở Nội vụ", "TK-2", kind="Tổ chức"),
+    ])
+    runner = CliRunner()
+    assert runner.invoke(cli, ["roster", "import", str(source)], catch_exceptions=False).exit_code == 0
+    out = tmp_path / "xuat" / "mau01.xlsx"
+    result = runner.invoke(cli, ["roster", "export", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0 and "Đã ghi 2 thuê bao" in result.output
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    cells = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+    assert cells["'-Phạm Quốc Việt"][6].value == "092186004321"  # escaped name; ID kept as text
+    assert cells["Nguyễn Thị Ánh Tuyết"][6].value == "012186001234" and cells["Nguyễn Thị Ánh Tuyết"][6].data_type == "s"
+    again, original = read_roster(out), read_roster(source)
+    assert again.ok and original.ok
+    keys = ("national_id", "unit", "position", "date_of_birth", "email", "phone", "cert_kind", "token_serial")
+    assert sorted(tuple(r[k] for k in keys) for r in again.rows) == sorted(
+        tuple(r[k] for k in keys) for r in original.rows)
+    result = runner.invoke(cli, ["roster", "export", str(out), "--unit", "tan an"], catch_exceptions=False)
+    assert "Đã ghi 1 thuê bao" in result.output
