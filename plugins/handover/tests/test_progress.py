@@ -233,3 +233,18 @@ def test_roster_export_reads_back_as_it_was_imported(tmp_path: Path, handover_pl
         tuple(r[k] for k in keys) for r in original.rows)
     result = runner.invoke(cli, ["roster", "export", str(out), "--unit", "tan an"], catch_exceptions=False)
     assert "Đã ghi 1 thuê bao" in result.output
+
+
+async def test_roster_screen_exports_the_roster_with_progress(tmp_path: Path, kiosk: Kiosk) -> None:
+    from openpyxl import load_workbook
+
+    import_roster(kiosk.store, big_roster(tmp_path / "ds.csv", 1200), "op")
+    screen = RosterScreen(kiosk.context(OPERATOR, None))
+    async with Host(screen).run_test(size=(120, 40)) as pilot:
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: "Đã ghi 1200 thuê bao" in screen.status_text)
+        assert screen.progress_bar.display and screen.progress_bar.total == 1200
+        assert screen.progress_bar.progress == 1200
+    [written] = (kiosk.settings.home / "exports").glob("danh-sach-*.xlsx")
+    sheet = load_workbook(written).active
+    assert sheet is not None and sheet.max_row == 1201

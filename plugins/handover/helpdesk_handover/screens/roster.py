@@ -23,6 +23,7 @@ class RosterScreen(WorkflowScreen):
     BINDINGS: ClassVar[list[BindingType]] = [  # descriptions are msgids: the footer translates them
         Binding("f9", "import_file", "Import", priority=True),
         Binding("f5", "check_file", "Check only", priority=True),
+        Binding("f7", "export_roster", "Export .xlsx", priority=True),
         Binding("f8", "cancel_job", "Cancel", priority=True),
     ]
     DEFAULT_CSS = "RosterScreen #report { height: auto; }"
@@ -80,6 +81,21 @@ class RosterScreen(WorkflowScreen):
                                  progress=progress), False
         except RosterRefused as exc:
             return exc.report, True
+
+    def action_export_roster(self) -> None:
+        """The whole roster to $HELPDESK_HOME/exports/danh-sach-YYYYMMDD.xlsx (Mẫu 01 columns)."""
+        from datetime import date
+
+        from helpdesk_handover.export import export_roster
+
+        path = self.ctx.settings.home / "exports" / f"danh-sach-{date.today():%Y%m%d}.xlsx"
+        progress = self.progress_bar.start(self, "Cancelled: no file was written")
+        self.run_job(export_roster, self.ctx.store, path, None, progress, group="roster", failed=self._failed,
+                     done=lambda count: self._exported(count, path))
+
+    def _exported(self, count: int, path: Path) -> None:
+        self.progress_bar.finish()
+        self.status(_("{count} subscribers written to {path}").format(count=count, path=path), "ok")
 
     def action_cancel_job(self) -> None:
         if self.progress_bar.cancel():
