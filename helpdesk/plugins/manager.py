@@ -442,6 +442,14 @@ class HelpdeskPluginManager(pluggy.PluginManager):
     def _name_taken(self, name: str) -> bool:
         return self.has_plugin(name) or self._find(None, name) is not None
 
+    def _import(self, load: Callable[[], Any], name: str) -> Any:
+        """A plugin's import, under the same budget as its hooks (a module that sleeps or
+        waits on the network at import time must not hold up the kiosk's start)."""
+        seconds = self.hook_timeout
+        if not seconds or seconds <= 0:
+            return load()
+        return call_with_budget(load, (), {}, seconds, "import", f"plugin-{name}-import")
+
     def load_entry_points(self, block: Iterable[str] = ()) -> None:
         """Import and register every ``helpdesk`` entry point, each in isolation."""
         blocked = set(block)
@@ -457,7 +465,7 @@ class HelpdeskPluginManager(pluggy.PluginManager):
                 self._record(entry, PluginError("Plugin name {name} is already taken", name=ep.name))
             else:
                 try:
-                    plugin = ep.load()
+                    plugin = self._import(ep.load, ep.name)
                 except (Exception, SystemExit) as exc:
                     self._record(entry, exc)
                 else:
@@ -475,7 +483,7 @@ class HelpdeskPluginManager(pluggy.PluginManager):
             self._record(entry, PluginError("Plugin name {name} is already taken", name=name))
         else:
             try:
-                module = _import_file(file, name)
+                module = self._import(lambda: _import_file(file, name), name)
             except (Exception, SystemExit) as exc:
                 self._record(entry, exc)
             else:

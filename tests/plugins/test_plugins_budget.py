@@ -231,3 +231,23 @@ def test_the_watchdog_calls_back_only_for_deadlines_not_cancelled() -> None:
     dog.cancel(late)
     assert done.wait(5) and len({late, kept, early}) == 3
     assert fired == ["early", "kept"]
+
+
+def test_an_import_over_budget_is_failed_and_the_others_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    from pathlib import Path
+
+    release = threading.Event()
+    monkeypatch.setattr(builtins, "helpdesk_sleepy_release", release, raising=False)
+    samples = Path(__file__).parent / "sample_plugins"
+    try:
+        started = time.monotonic()
+        pm = plugins.build_plugin_manager(entry_points=False, timeout=0.3,
+                                          paths=[samples / "sleepy_plugin.py", samples / "good_plugin.py"])
+        assert time.monotonic() - started < 5
+    finally:
+        release.set()
+    states = {s.name: s for s in pm.states()}
+    assert states["sleepy_plugin"].state == "failed" and states["sleepy_plugin"].hooks == ()
+    assert states["sleepy_plugin"].error == "PluginTimeout: import did not finish within 0.3 s"
+    assert states["good_plugin"].state == "ok"
