@@ -26,13 +26,14 @@ class HelpdeskError(Exception):
         """The message in the current interface language."""
         from helpdesk.i18n import gettext
 
-        text = gettext(self.message)
+        # a plugin's error reads as its own catalog says (see i18n.gettext's package)
+        text = gettext(self.message, type(self).__module__.partition(".")[0])
         return text.format(**self.params) if self.params else text
 
     def localized_title(self) -> str:
         from helpdesk.i18n import gettext
 
-        return gettext(self.title)
+        return gettext(self.title, type(self).__module__.partition(".")[0])
 
 
 class ConfigError(HelpdeskError):

@@ -88,11 +88,15 @@ _RENAMED = {"TokenRemovedError": ("helpdesk.errors", "TokenRemoved")}
 def _(message: str) -> str:
     """Translate ``message`` (an English msgid) into the interface language.
 
-    Plugins add their catalogs with ``PluginSpec(locale=…)``; the core's win on a clash.
+    Plugins add their catalogs with ``PluginSpec(locale=…)``; the calling plugin's own
+    catalog is looked up first, then the core's, then the other plugins'.
     """
+    import sys
+
     from helpdesk.i18n import gettext as _gettext
 
-    return _gettext(message)
+    caller = sys._getframe(1).f_globals.get("__name__", "")
+    return _gettext(message, str(caller).partition(".")[0] or None)
 
 
 def __getattr__(name: str) -> Any:

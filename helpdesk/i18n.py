@@ -39,6 +39,11 @@ _language = os.environ.get("HELPDESK_LANG", DEFAULT_LANGUAGE)
 _catalog_dirs: list[Path] = [Path(__file__).parent / "locale"]
 _translations: dict[str, _gettext.NullTranslations] = {}
 _catalogs: dict[str, dict[str, str]] = {}
+#: top-level package of a plugin -> its locale folder: a plugin's own messages are
+#: looked up in its own catalog first, so two plugins translating the same msgid
+#: differently each keep their wording, whatever the load order.
+_package_dirs: dict[str, Path] = {}
+_package_translations: dict[tuple[str, str], _gettext.NullTranslations] = {}
 
 
 def cache_dir() -> Path:
@@ -79,11 +84,11 @@ def _compiled(po: Path, language: str) -> bytes:
     return data
 
 
-def compiled_catalogs(language: str) -> list[tuple[Path, bytes]]:
+def compiled_catalogs(language: str, folders: list[Path] | None = None) -> list[tuple[Path, bytes]]:
     """``(source, .mo bytes)`` for every catalog of ``language``, core first, then the
     plugins' folders in the order they were added; domains in name order."""
     out: list[tuple[Path, bytes]] = []
-    for base in list(_catalog_dirs):
+    for base in list(_catalog_dirs) if folders is None else folders:
         folder = base / language / "LC_MESSAGES"
         if not folder.is_dir():
             continue
@@ -112,8 +117,10 @@ def add_catalog_dir(path: str | os.PathLike[str]) -> None:
     with _lock:
         if folder not in _catalog_dirs:
             _catalog_dirs.append(folder)
+            _package_dirs.setdefault(folder.parent.name, folder)
             _translations.clear()
             _catalogs.clear()
+            _package_translations.clear()
 
 
 def set_language(language: str) -> None:
@@ -163,12 +170,37 @@ def parse_po(text: str) -> dict[str, str]:
     return read_po_text(text)
 
 
-def gettext(message: str) -> str:
+def _package_chain(language: str, package: str) -> _gettext.NullTranslations:
+    """The package's own catalogs, falling back to the whole chain (core first)."""
+    key = (language, package)
+    with _lock:
+        found = _package_translations.get(key)
+        folder = _package_dirs.get(package)
+    if found is not None:
+        return found
+    import io
+
+    whole = translations(language)
+    if folder is None:
+        return whole
+    chain = _gettext.NullTranslations()
+    for _source, data in compiled_catalogs(language, [folder]):
+        chain.add_fallback(_gettext.GNUTranslations(io.BytesIO(data)))
+    chain.add_fallback(whole)
+    with _lock:
+        return _package_translations.setdefault(key, chain)
+
+
+def gettext(message: str, package: str | None = None) -> str:
     """Translate an English msgid into the current language (NFC). The empty string
-    stays empty (stdlib gettext would return the catalog's header for it)."""
+    stays empty (stdlib gettext would return the catalog's header for it).
+
+    ``package``: the top-level package asking (a plugin's ``helpdesk_x``): its own
+    catalog is looked up first."""
     if _language == "en" or not message:
         return message
-    return unicodedata.normalize("NFC", translations(_language).gettext(message))
+    chain = _package_chain(_language, package) if package else translations(_language)
+    return unicodedata.normalize("NFC", chain.gettext(message))
 
 
 _ = gettext

@@ -19,6 +19,8 @@ PO_HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n
 def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """The module's catalog folders as they were, empty caches, a private .mo cache."""
     monkeypatch.setattr(i18n, "_catalog_dirs", list(i18n._catalog_dirs))
+    monkeypatch.setattr(i18n, "_package_dirs", dict(i18n._package_dirs))
+    monkeypatch.setattr(i18n, "_package_translations", {})
     monkeypatch.setenv("HELPDESK_CACHE", str(tmp_path / "cache"))
     i18n._translations.clear()
     i18n._catalogs.clear()
@@ -137,3 +139,16 @@ def test_parse_po_reads_with_babel() -> None:
 def test_the_empty_string_stays_empty() -> None:
     assert i18n.gettext("Error") == "Lỗi"
     assert i18n.gettext("") == ""  # not the catalog header, as stdlib gettext would give
+
+
+def test_each_plugin_reads_its_own_wording_of_a_shared_msgid(fresh: Path, tmp_path: Path) -> None:
+    first = tmp_path / "helpdesk_aa" / "locale"
+    second = tmp_path / "helpdesk_bb" / "locale"
+    write_po(first, "aa", 'msgid "PIN pad reader"\nmsgstr "Đầu đọc có bàn phím PIN"\n')
+    write_po(second, "bb", 'msgid "PIN pad reader"\nmsgstr "Đầu đọc có bàn phím"\n')
+    i18n.add_catalog_dir(first)
+    i18n.add_catalog_dir(second)
+    assert i18n.gettext("PIN pad reader") == "Đầu đọc có bàn phím PIN"  # no package: load order
+    assert i18n.gettext("PIN pad reader", "helpdesk_bb") == "Đầu đọc có bàn phím"  # its own first
+    assert i18n.gettext("PIN pad reader", "helpdesk_aa") == "Đầu đọc có bàn phím PIN"
+    assert i18n.gettext("Error", "helpdesk_bb") == "Lỗi"  # then the core

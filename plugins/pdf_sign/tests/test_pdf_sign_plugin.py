@@ -42,7 +42,8 @@ def test_hook_register_forms() -> None:
 def test_hook_register_commands() -> None:
     group = click.Group("helpdesk")
     HOOKS["helpdesk_register_commands"](group)
-    sign = group.commands["sign"]
+    registered = group.commands["sign"]
+    sign = getattr(registered, "load", lambda: registered)()  # a lazy command stands in for the group
     assert isinstance(sign, click.Group) and set(sign.commands) == {"verify", "test"}
 
 
