@@ -345,6 +345,7 @@ OPTIONAL = ("date_of_birth", "position", "unit_level", "email", "phone", "cert_k
 _ODD_SPACE = re.compile("[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _SUSPECT = re.compile("[\x00-\x09\x0b-\x1f\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")  # either
 _NONE_OR_STR = {type(None), str}
+_DATE_KEYS = {type(None), str, date, datetime}
 _Shape = ColumnShape  # one implementation, shared with the store's bulk add
 _NATIONAL_OK = _Shape(r"[0-9]{9}|[0-9]{12}", "0-9", (9, 12))
 _TOKEN_OK = _Shape(_TOKEN.pattern, "A-Za-z0-9._:-", range(1, 65))
@@ -621,7 +622,8 @@ class _Checker:
             cells = column(self.optional["date_of_birth"])
             control = control or _has_control(cells)
             # each distinct cell once (keyed by type too: 1 == 1.0 == True, but not as dates)
-            keys: list[Any] = cells if set(map(type, cells)) <= _NONE_OR_STR else [(type(v), v) for v in cells]
+            # (text, dates and None never compare equal across types; numbers do: 1 == 1.0 == True)
+            keys: list[Any] = cells if set(map(type, cells)) <= _DATE_KEYS else [(type(v), v) for v in cells]
             birth_of = self.births  # distinct cells of earlier chunks too
             todo = {key: cell for key, cell in zip(keys, cells, strict=True) if key not in birth_of}
             if todo:

@@ -291,7 +291,7 @@ class _SheetScan:
 
     def __init__(self) -> None:
         self.p: bytes | None = None  # the namespace prefix ("" or e.g. "x:"), from the first piece
-        self.spaced = self.referenced = self.rows = self.height = 0
+        self.rows = self.height = 0
         self.bare = False
         self.width = 0
         self.formula_cells: list[tuple[str, int]] = []
@@ -302,9 +302,8 @@ class _SheetScan:
             found = _PREFIX.search(piece)
             self.p = (found.group(1) or b"") if found else b""
         p, tag = self.p, self.p.decode()
-        self.spaced += piece.count(b"<" + p + b"c ")
-        self.referenced += piece.count(b"<" + p + b'c r="')
-        self.bare = self.bare or re.search(b"<" + re.escape(p) + b"c/?>", piece) is not None
+        # a cell without a reference (or with other attributes first): one search
+        self.bare = self.bare or re.search(b"<" + re.escape(p) + b'c(?:/?>|\\s(?!r="))', piece) is not None
         if self.width < 26:  # one search for a column right of the widest so far; a findall only then
             beyond = f'<{tag}c r="(?:[A-Z]{{2}}|[{chr(65 + self.width)}-Z])'
             if re.search(beyond.encode(), piece):
@@ -321,7 +320,7 @@ class _SheetScan:
                 self.formula_cells.append((letters.decode(), int(row)))
 
     def check(self, name: str, found: Sheet) -> None:
-        if self.bare or self.spaced != self.referenced:
+        if self.bare:
             raise ColumnError("{path} has cells without a cell reference; open it in Excel or LibreOffice and "
                               "save it again", path=name)  # calamine would place them by counting: no bound
         height = max(self.height, self.rows)
