@@ -97,7 +97,7 @@ def report_rows(ctx: WorkflowContext, period: Period, unit: str | None) -> list[
     """The training section of the quarterly/yearly report."""
     f = for_period(TrainingBook(ctx), period, unit)
     return [
-        ReportRow("training.classes_held", "Số lớp tập huấn đã tổ chức", "Training classes held", f.held, f.plan,
+        ReportRow("training.classes", "Số lớp tập huấn đã tổ chức", "Training classes held", f.held, f.plan,
                   unit or ""),
         ReportRow("training.trainees", "Số học viên tham dự", "Trainees present", f.trainees, None, unit or ""),
         ReportRow("training.attendance_rate", "Tỷ lệ tham dự (%)", "Attendance rate (%)", f.attendance_rate, None,

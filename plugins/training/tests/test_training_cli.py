@@ -107,7 +107,7 @@ def test_hook_register_reports(directory: None) -> None:
     assert any(s["id"] == "training" and s["plugin"] == "training" for s in json.loads(listed.output)["sections"])
     rows = json.loads(run("report", "sections", "--run", "training", "--period", "2018", "--json").output)["rows"]
     assert [(r["metric"], r["value"], r["plan"]) for r in rows] == [
-        ("training.classes_held", 0, 36), ("training.trainees", 0, None), ("training.attendance_rate", 0.0, None),
+        ("training.classes", 0, 36), ("training.trainees", 0, None), ("training.attendance_rate", 0.0, None),
         ("training.cost", 0, 36 * 7_440_000)]
     quarter = json.loads(run("report", "sections", "--run", "training", "--period", "2018Q2", "--json").output)
     assert quarter["rows"][0]["plan"] is None
