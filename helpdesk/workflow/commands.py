@@ -40,6 +40,8 @@ def command_context(operator: str | None = None, *, read_only: bool = False) -> 
     store = open_store(settings.data_dir, settings.kiosk_id, read_only=read_only)
     try:
         kiosk = open_kiosk(settings, store=store)
+        for failure in kiosk.plugin_failures:  # a command still runs; say which plugin is off
+            click.echo(failure.localized(), err=True)
         try:
             yield kiosk.context(cli_operator(operator), None)
         finally:
