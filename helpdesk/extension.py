@@ -22,11 +22,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-#: Version of this API. A plugin may check it; it changes when a name here changes meaning.
-#: A plugin declares the versions it supports in its hook module, ``HELPDESK_API = ">=1.0,<2"``;
-#: outside that range it is listed "incompatible" and not loaded (docs/plugins.md).
-API_VERSION = "1.0"
-
 # name -> module holding it (imported on first access of the name)
 _LAZY: dict[str, str] = {
     # registering
@@ -40,6 +35,8 @@ _LAZY: dict[str, str] = {
     "PluginSpec": "helpdesk.workflow.spec", "RecordTypeSpec": "helpdesk.workflow.spec",
     "Target": "helpdesk.workflow.targets", "lazy": "helpdesk.workflow.targets", "resolve": "helpdesk.workflow.targets",
     "count_records": "helpdesk.reports.counting",  # report sections: counts per period, by payload fields
+    # the version of this API (kept by the plugin host, which checks plugins' HELPDESK_API ranges)
+    "API_VERSION": "helpdesk.plugins.versioning",
     # working
     "WorkflowContext": "helpdesk.workflow.context", "RecordDraft": "helpdesk.workflow.context",
     "Printed": "helpdesk.workflow.context", "Forms": "helpdesk.workflow.context",
@@ -143,6 +140,7 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.i18n import gettext as gettext
     from helpdesk.messages import TokenInserted as TokenInserted
     from helpdesk.messages import TokenRemoved as TokenRemoved
+    from helpdesk.plugins.versioning import API_VERSION as API_VERSION
     from helpdesk.printing import JobState as JobState
     from helpdesk.printing import PrintJob as PrintJob
     from helpdesk.reports.counting import count_records as count_records
