@@ -63,6 +63,18 @@ class Segment:
         data = self.storage.read() or {}
         return data.get(table, {})
 
+    def insert(self, table: str, doc: dict[str, Any]) -> int:
+        """``self.<table>.insert(doc)`` without TinyDB's whole-table copies per insert
+        (two dict comprehensions over the table each time): the same ids (max + 1) and
+        the same file. The dict becomes the table's; nobody changes it afterwards."""
+        data = self.storage.read()
+        data = {} if data is None else data
+        rows = data.setdefault(table, {})
+        doc_id = max(map(int, rows), default=0) + 1
+        rows[str(doc_id)] = doc
+        self.storage.write(data)
+        return doc_id
+
 
 @dataclass
 class _Plan:
@@ -226,14 +238,13 @@ class Log:
             action=action, ref=ref, count=count, digest=digest_,
         )
         if record is not None:
-            doc_id = seg.records.insert(record.to_dict())
+            doc_id = seg.insert("records", record.to_dict())
             plan.records.append((record, seg.name, doc_id))
             outbox_id = f"ob-{record.id}"
-            ob_id = seg.outbox.insert(
-                {"id": outbox_id, "record_id": record.id, "type": record.type, "seq": entry.seq, "time": time, "sent_at": None}
-            )
+            ob_id = seg.insert("outbox", {"id": outbox_id, "record_id": record.id, "type": record.type,
+                                          "seq": entry.seq, "time": time, "sent_at": None})
             plan.outbox.append((outbox_id, seg.name, ob_id))
-        seg.audit.insert(entry.to_dict())
+        seg.insert("audit", entry.to_dict())
         plan.count, plan.hash = entry.seq, entry.hash
         return entry
 

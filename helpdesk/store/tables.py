@@ -179,6 +179,7 @@ class Table:
                 ref=keys[0] if len(keys) == 1 else None, count=len(keys), digest_=digest(dict(changes)),
                 records=[(TABLE_CHANGE, None, {"table": self.name, "op": op, "key": key, "row": row})
                          for key, row in changes.items()] if self.synced else (),
+                records_checked=True,  # rows were cleaned by _clean; table, op and key are ours
             )
 
 
