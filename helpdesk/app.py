@@ -157,6 +157,7 @@ class HelpdeskApp(App[None]):
         self.pcsc_down = False
         self._owners: dict[str, Operator | None] = {}  # token serial -> account it logs in
         self._monitor: Monitor | None = None
+        self._relay: Any = None  # the sync relay to the registry (helpdesk.sync), when configured
         self._services_ready = threading.Event()
         self._start_error: BaseException | None = None
         self._last_input = time.monotonic()
@@ -216,6 +217,9 @@ class HelpdeskApp(App[None]):
         workflows = plugins.collect_workflows().value
         self._monitor = self._make_monitor(kiosk)
         self.kiosk = kiosk
+        from helpdesk.sync.relay import start_relay  # here, not at import: the TUI starts without it
+
+        self._relay = start_relay(kiosk.store, self.settings)  # None without registry_url; never raises
         if self._closing:  # quit during start-up: on_unmount found nothing to stop yet
             self._stop_services()
             return
@@ -278,6 +282,8 @@ class HelpdeskApp(App[None]):
         """Stop what the app started (never what a test handed in)."""
         if self._monitor is not None:
             self._monitor.stop()
+        if self._relay is not None:
+            self._relay.stop()  # before the store closes: a batch in flight is marked or resent
         if self.kiosk is not None:
             if self._given_worker is None:
                 self.kiosk.worker.stop()
