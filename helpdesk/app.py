@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from helpdesk.tokens.model import ReaderEvent, TokenInfo
     from helpdesk.tokens.pkcs11 import TokenWorker
     from helpdesk.tokens.tracker import TokenEvent, UnsupportedCard
-    from helpdesk.workflow.types import Workflow
+    from helpdesk.workflow.types import Problem, Workflow
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -152,6 +152,7 @@ class HelpdeskApp(App[None]):
         self.operator: Operator | None = None
         self.workflows: tuple[Workflow, ...] = ()
         self.tokens: dict[str, TokenInfo] = {}  # serial -> token, oldest first
+        self.token_notes: dict[str, list[Problem]] = {}  # serial -> plugins' notes (helpdesk_token_notes)
         self.unsupported: dict[str, UnsupportedCard] = {}  # reader -> card
         self.readers: set[str] = set()
         self.pcsc_down = False
@@ -217,7 +218,8 @@ class HelpdeskApp(App[None]):
         workflows = plugins.collect_workflows().value
         self._monitor = self._make_monitor(kiosk)
         self.kiosk = kiosk
-        from helpdesk.sync.relay import start_relay  # here, not at import: the TUI starts without it
+        # Imported here, not at module level: the TUI's first frame does not wait for sync code.
+        from helpdesk.sync.relay import start_relay
 
         self._relay = start_relay(kiosk.store, self.settings)  # None without registry_url; never raises
         if self._closing:  # quit during start-up: on_unmount found nothing to stop yet
@@ -328,6 +330,7 @@ class HelpdeskApp(App[None]):
         for screen in self.screen_stack:
             screen.post_message(TokenInserted(token))
         self._find_owner(token)
+        self._find_notes(token)
         plugins.notify_token_inserted(token)
         self.show_plugin_failures()
 
@@ -336,6 +339,7 @@ class HelpdeskApp(App[None]):
 
         if self.tokens.pop(message.serial, None) is not None:
             self._owners.pop(message.serial, None)
+            self.token_notes.pop(message.serial, None)
             self._broadcast(TokensChanged)
             for screen in self.screen_stack:
                 screen.post_message(TokenRemoved(message.serial))
@@ -368,6 +372,18 @@ class HelpdeskApp(App[None]):
         found = candidates(self.book, token)
         owner = found[0][0] if found else None
         self.call_from_thread(self._set_owner, token.serial, owner)
+
+    @work(thread=True, exit_on_error=False, group="token-notes")
+    def _find_notes(self, token: TokenInfo) -> None:
+        from helpdesk import plugins
+
+        notes = plugins.token_notes(token).value
+        self.call_from_thread(self._set_notes, token.serial, notes)
+
+    def _set_notes(self, serial: str, notes: list[Problem]) -> None:
+        if serial in self.tokens:
+            self.token_notes[serial] = notes
+            self._broadcast(TokensChanged)
 
     def _set_owner(self, serial: str, owner: Operator | None) -> None:
         if serial in self.tokens:

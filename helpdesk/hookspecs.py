@@ -86,6 +86,11 @@ def helpdesk_register_reports(register: Callable[[ReportSection], None]) -> None
 
 
 @hookspec
+def helpdesk_token_notes(token: TokenInfo) -> list[Problem] | None:
+    """Notes about an inserted token for its card on the home screen ([] or None = nothing)."""
+
+
+@hookspec
 def helpdesk_register_record_actions(register: Callable[[RecordAction], None]) -> None:
     """Offer actions on records another workflow just saved: ``register(RecordAction(...))``."""
 

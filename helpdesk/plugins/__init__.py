@@ -300,6 +300,15 @@ def validate_record(record: Any) -> HookOutcome[list[Problem]]:
     return HookOutcome([p for problems in results for p in problems], tuple(failures))
 
 
+def token_notes(token: TokenInfo) -> HookOutcome[list[Problem]]:
+    """Every plugin's notes about ``token`` (call off the UI thread), stamped with their plugin."""
+    pm = get_plugin_manager()
+    with calling() as failures:
+        results: list[list[Problem]] = pm.hook.helpdesk_token_notes(token=token)
+    _tell_app(pm, failures)
+    return HookOutcome([p for problems in results for p in problems], tuple(failures))
+
+
 # ---------------------------------------------------------------------- state
 def plugin_states() -> list[PluginState]:
     """Every plugin seen: loaded (ok/failed) and blocked, in registration order."""
@@ -420,6 +429,7 @@ __all__ = [
     "report_failure",
     "set_plugin_manager",
     "startup",
+    "token_notes",
     "validate_record",
     "wait_for_events",
 ]

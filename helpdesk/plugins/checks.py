@@ -58,6 +58,7 @@ def _check_problems(value: object, plugin: str, hook: str) -> list[Problem]:
 RESULT_CHECKS: dict[str, Callable[[object, str, str], Any]] = {
     "helpdesk_identify_token": _check_module_choice,
     "helpdesk_validate_record": _check_problems,
+    "helpdesk_token_notes": _check_problems,
 }
 
 _ID = re.compile(r"[a-z][a-z0-9_.-]{0,63}\Z")

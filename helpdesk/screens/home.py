@@ -76,7 +76,8 @@ class HomeScreen(KioskScreen):
 
     def _tokens_changed(self) -> None:
         app = self.kiosk_app
-        self.query_one(TokenPanel).show(app.tokens.values(), app.unsupported.values(), app.reader_note())
+        self.query_one(TokenPanel).show(app.tokens.values(), app.unsupported.values(), app.reader_note(),
+                                        app.token_notes)
         self.query_one(WorkflowMenu).set_token(app.current_token)
         self.refresh_bindings()
 

@@ -7,7 +7,7 @@ top, the screens below. :class:`helpdesk.app.HelpdeskApp` implements it (mypy ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from helpdesk.store import Record
     from helpdesk.tokens.model import TokenInfo
     from helpdesk.tokens.tracker import UnsupportedCard
+    from helpdesk.workflow.types import Problem
 
 
 @runtime_checkable
@@ -30,6 +31,10 @@ class KioskShell(Protocol):
     @property
     def tokens(self) -> Mapping[str, TokenInfo]:
         """Tokens in the readers, by serial, oldest first."""
+
+    @property
+    def token_notes(self) -> Mapping[str, Sequence[Problem]]:
+        """Plugins' notes about each inserted token (helpdesk_token_notes), by serial."""
 
     @property
     def unsupported(self) -> Mapping[str, UnsupportedCard]:

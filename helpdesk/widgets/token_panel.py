@@ -9,8 +9,9 @@ and on a language switch; the clock comes from the app so tests can freeze it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,6 +21,9 @@ from textual.widgets import Static
 from helpdesk.i18n import _
 from helpdesk.tokens.model import CertInfo, TokenInfo
 from helpdesk.tokens.tracker import UnsupportedCard
+
+if TYPE_CHECKING:
+    from helpdesk.workflow.types import Problem
 
 _PIN_STYLE = {"ok": "green", "count_low": "yellow", "final_try": "bold red", "locked": "bold white on red"}
 
@@ -53,7 +57,7 @@ def widget_id(prefix: str, key: str) -> str:
     return f"{prefix}-{safe}"
 
 
-def render_token(token: TokenInfo, now: datetime) -> Text:
+def render_token(token: TokenInfo, now: datetime, notes: Sequence[Problem] = ()) -> Text:
     text = Text()
     text.append(f"{token.label or _('Token')}", style="bold")
     text.append(f"  {_('Serial')} {token.serial}\n", style="dim")
@@ -84,6 +88,8 @@ def render_token(token: TokenInfo, now: datetime) -> Text:
     text.append(pin_state_label(so), style=_PIN_STYLE.get(so, ""))
     if token.flags.protected_authentication_path:
         text.append(f"   {_('PIN pad')}", style="dim")
+    for note in notes:  # from plugins (helpdesk_token_notes), e.g. "inside the renewal window"
+        text.append("\n" + note.localized(), style="bold yellow" if note.severity == "warning" else "bold red")
     return text
 
 
@@ -105,14 +111,16 @@ def render_unsupported(card: UnsupportedCard) -> Text:
 class TokenCard(Static):
     """One token in a reader (id ``token-<serial>``)."""
 
-    def __init__(self, token: TokenInfo, now: Callable[[], datetime]) -> None:
-        super().__init__(render_token(token, now()), id=widget_id("token", token.serial), classes="token-card")
+    def __init__(self, token: TokenInfo, now: Callable[[], datetime], notes: Sequence[Problem] = ()) -> None:
+        super().__init__(render_token(token, now(), notes), id=widget_id("token", token.serial),
+                         classes="token-card")
         self.token = token
+        self.notes = tuple(notes)
         self._now = now
         self.set_class(token.flags.user_pin_state in ("final_try", "locked"), "-warning")
 
     def relabel(self) -> None:
-        self.update(render_token(self.token, self._now()))
+        self.update(render_token(self.token, self._now(), self.notes))
         self.set_class(self.token.flags.user_pin_state in ("final_try", "locked"), "-warning")
 
 
@@ -139,16 +147,20 @@ class TokenPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="token-hint", classes="hint")
 
-    def show(self, tokens: Iterable[TokenInfo], unsupported: Iterable[UnsupportedCard], reader_note: str) -> None:
+    def show(self, tokens: Iterable[TokenInfo], unsupported: Iterable[UnsupportedCard], reader_note: str,
+             notes: Mapping[str, Sequence[Problem]] | None = None) -> None:
         """Bring the cards in line with the app's state (called on the UI thread)."""
+        notes = notes or {}
         wanted = {t.serial: t for t in tokens}
         bad = {c.reader: c for c in unsupported}
         self._busy = bool(wanted or bad)
         for card in list(self.query(TokenCard)):
             if card.token.serial not in wanted:
                 card.remove()
-            elif wanted[card.token.serial] is not card.token:  # read again: update in place
+            elif (wanted[card.token.serial] is not card.token  # read again: update in place
+                  or tuple(notes.get(card.token.serial, ())) != card.notes):
                 card.token = wanted[card.token.serial]
+                card.notes = tuple(notes.get(card.token.serial, ()))
                 card.relabel()
             wanted.pop(card.token.serial, None)
         for view in list(self.query(UnsupportedCardView)):
@@ -159,7 +171,7 @@ class TokenPanel(VerticalScroll):
                 view.relabel()
             bad.pop(view.card.reader, None)
         for token in wanted.values():
-            self.mount(TokenCard(token, self._now))
+            self.mount(TokenCard(token, self._now, notes.get(token.serial, ())))
         for unreadable in bad.values():
             self.mount(UnsupportedCardView(unreadable))
         self._reader_note = reader_note

@@ -27,7 +27,7 @@ def hook_tests() -> set[str]:
 
 
 def test_hook_names_found() -> None:
-    assert len(HOOK_NAMES) == 13 and "helpdesk_identify_token" in HOOK_NAMES
+    assert len(HOOK_NAMES) == 14 and "helpdesk_identify_token" in HOOK_NAMES
 
 
 @pytest.mark.parametrize("hook", HOOK_NAMES)
