@@ -49,7 +49,7 @@ _LAZY: dict[str, str] = {
     # settings and text
     "Settings": "helpdesk.config", "Organisation": "helpdesk.config", "ModuleEntry": "helpdesk.config",
     "load_settings": "helpdesk.config",  # settings alone (a command that needs no store or token)
-    "gettext": "helpdesk.i18n", "get_language": "helpdesk.i18n", "nfc": "helpdesk.forms.fonts",
+    "get_language": "helpdesk.i18n", "nfc": "helpdesk.forms.fonts",
     # records and tables
     "Record": "helpdesk.store", "Subject": "helpdesk.store", "Subscriber": "helpdesk.store",
     "Unit": "helpdesk.store", "Store": "helpdesk.store", "fold": "helpdesk.store",
@@ -94,6 +94,10 @@ def _(message: str) -> str:
 
     caller = sys._getframe(1).f_globals.get("__name__", "")
     return _gettext(message, str(caller).partition(".")[0] or None)
+
+
+#: The same as :func:`_` (a plugin may import it under either name).
+gettext = _
 
 
 def __getattr__(name: str) -> Any:
@@ -211,4 +215,4 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     TokenRemovedError = _errors.TokenRemoved  # renamed: an assignment is exported, an "as" alias is not
 
 
-__all__ = sorted({*_LAZY, *_RENAMED, "API_VERSION", "_", "hookimpl"})
+__all__ = sorted({*_LAZY, *_RENAMED, "API_VERSION", "_", "gettext", "hookimpl"})
