@@ -119,7 +119,7 @@ def roster_export(out: Path, unit: str | None) -> None:
 
 @click.group()
 def handover() -> None:
-    """Handover records (biên bản bàn giao): list, export, reprint, void."""
+    """Handover records (biên bản bàn giao): list, export, reprint, void, import from paper."""
 
 
 @handover.command("list")
@@ -143,11 +143,47 @@ def list_(only_today: bool, text: str | None, unit: str | None, since: str | Non
             click.echo(json.dumps({**entry.record.to_dict(), "voided_by": entry.voided_by}, ensure_ascii=False))
             continue
         state = _("voided") if entry.voided_by else ""
+        paper = p.get("source") == "paper"  # transcribed: the day on the paper, no time
+        when = date.fromisoformat(p["date"]).strftime("%d/%m/%Y") + " " * 6 if paper else \
+            entry.local_time.strftime("%d/%m/%Y %H:%M")
         click.echo("  ".join(filter(None, [
-            f"{p['number']:<14}", entry.local_time.strftime("%d/%m/%Y %H:%M"), p["holder"]["name"],
-            p["device"]["serial"], p["holder"].get("unit", ""), state, entry.record.id])))
+            f"{p['number']:<14}", when, p["holder"]["name"], p["device"]["serial"], p["holder"].get("unit", ""),
+            _("from paper") if paper else "", state, entry.record.id])))
     if not entries and not as_json:
         click.echo(_("No handover matches."))
+
+
+@handover.command("import-paper")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; still report the bad ones.")
+@click.option("--operator", default=None, help="Who transcribes (default cli:<user>).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+def import_paper_(file: Path, skip_invalid: bool, operator: str | None, as_json: bool) -> None:
+    """Import past paper handovers (roster columns + Ngày bàn giao + Số biên bản); all or nothing."""
+    from helpdesk_handover.paper import PaperRefused, import_paper
+
+    refused = False
+    with (command_context(operator) as ctx,
+          terminal_progress(_("Checking rows"), "Cancelled: nothing was imported") as progress):
+        try:
+            report = import_paper(ctx, file, skip_invalid=skip_invalid, progress=progress)
+        except PaperRefused as exc:
+            report, refused = exc.report, True
+    if as_json:
+        click.echo(json.dumps({
+            "source": report.source, "rows": report.total, "valid": report.valid, "encoding": report.encoding,
+            "imported": report.imported, "records": report.record_ids, "units_created": report.units_created,
+            "subscribers_created": report.subscribers_created, "refused": refused,
+            "problems": [{"row": p.row, "code": p.code, "message": p.localized()} for p in report.problems],
+        }, ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines():
+            click.echo(line, err=True)
+        click.echo(report.summary())
+        if refused:
+            click.echo(_("Nothing was imported: fix the rows above, or use --skip-invalid."), err=True)
+    if refused:
+        raise click.exceptions.Exit(1)
 
 
 @handover.command("export")

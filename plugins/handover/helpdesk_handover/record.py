@@ -141,9 +141,77 @@ def _national(value: object) -> bool:
     return isinstance(value, str) and value.isdigit() and value.isascii() and len(value) in (9, 12)
 
 
+PAPER = "paper"  # payload "source" of a handover transcribed from a paper record (helpdesk_handover.paper)
+_PAPER_NUMBER = re.compile(r"^(\d+)\s*/\s*\S.*$")
+
+
+def paper_payload(*, number: str, day: date, holder: Mapping[str, str], device_serial: str, cert_serial: str,
+                  transcribed_by: str, source_file: str, row: int) -> dict[str, Any]:
+    """The payload of a handover written on paper before the kiosk (2017–2020), transcribed.
+
+    The paper's number is kept as written (history, not the counter's); what the desk
+    checks live (the token, its certificate, the recipient's identity) is not known: those
+    fields stay empty, ``identity`` is ``"paper"``, and ``source`` says so.
+    """
+    match = _PAPER_NUMBER.match(number)
+    return {
+        "source": PAPER, "number": number, "year": day.year, "seq": int(match.group(1)) if match else 0,
+        "date": day.isoformat(), "batch": None,
+        "giver": {"operator_id": "", "name": "", "position": "", "department": ""},
+        "holder": dict(holder), "recipient": {"kind": "holder"}, "identity": PAPER,
+        "device": {"serial": device_serial, "label": "", "manufacturer": "", "model": ""},
+        "certificate": {"serial": cert_serial, "subject": "", "common_name": "", "issuer": "", "not_before": "",
+                        "not_after": "", "fingerprint_sha256": ""},
+        "failed_checks": [], "override": None,
+        "paper": {"transcribed_by": transcribed_by, "file": source_file, "row": row},
+    }
+
+
+def _validate_paper(p: Mapping[str, Any]) -> list[str]:
+    """A transcribed paper handover: the number as written, the day, the holder, who transcribed
+    it; no live checks (no certificate fingerprint, no device details, no identity check)."""
+    problems: list[str] = []
+    number = p.get("number")
+    match = _PAPER_NUMBER.match(number) if isinstance(number, str) else None
+    if match is None:
+        problems.append(f"paper number {number!r} is not a record number")
+    elif int(match.group(1)) != p.get("seq"):
+        problems.append(f"number {number!r} does not match seq {p.get('seq')!r}")
+    try:
+        day = date.fromisoformat(str(p.get("date")))
+        if day.year != p.get("year"):
+            problems.append("date and year disagree")
+    except ValueError:
+        problems.append("date must be an ISO date")
+    paper, holder = p.get("paper"), p.get("holder")
+    if not (isinstance(paper, Mapping) and str(paper.get("transcribed_by") or "").strip()):
+        problems.append("paper.transcribed_by is required")
+    if not (isinstance(holder, Mapping) and str(holder.get("subscriber_id") or "").strip()
+            and str(holder.get("name") or "").strip()):
+        problems.append("holder.subscriber_id and holder.name are required")
+    elif not _national(holder.get("national_id")):
+        problems.append("holder.national_id must be 12 or 9 digits")
+    if p.get("identity") != PAPER:
+        problems.append("identity of a paper handover must be 'paper'")
+    for name in ("device", "certificate", "recipient", "giver"):
+        if not isinstance(p.get(name), Mapping):
+            problems.append(f"{name} is required")
+    serial = (p.get("certificate") or {}).get("serial") if isinstance(p.get("certificate"), Mapping) else None
+    if serial and not _HEX.match(str(serial)):
+        problems.append("certificate.serial must be upper-case hex")
+    if p.get("failed_checks") or p.get("override") or p.get("batch"):
+        problems.append("a paper handover has no failed checks, override or batch")
+    return problems
+
+
 def validate_payload(p: Mapping[str, Any]) -> list[str]:
     """Problems with a handover payload (English; the store refuses the commit on any)."""
+    source = p.get("source")
+    if source == PAPER:
+        return _validate_paper(p)
     problems: list[str] = []
+    if source is not None:
+        problems.append(f"unknown source {source!r} (a live handover has none; transcribed: 'paper')")
 
     def text(block: Mapping[str, Any] | None, key: str, where: str) -> str:
         value = (block or {}).get(key)

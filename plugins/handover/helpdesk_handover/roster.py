@@ -73,6 +73,14 @@ MESSAGES: dict[str, str] = {
     "row_long": "The row has more cells than the header (a comma inside an unquoted name?)",
     "id_lost_zero": "ID number {value} was typed as a number and lost its leading zero: format the column as "
                     "Text and type the number again",
+    # paper-era import (helpdesk_handover.paper): the two columns it adds
+    "paper_date_missing": "Handover date is empty",
+    "paper_date_invalid": "Handover date {value!r} is not a date (DD/MM/YYYY)",
+    "paper_date_range": "Handover date {value} is not between 01/01/2000 and today",
+    "paper_number_missing": "Paper record number is empty",
+    "paper_number_invalid": "Paper record number {value!r} is not a record number such as 12/BB-SNV",
+    "paper_number_dup": "Paper record number {value} of {year} already appears in row {other}",
+    "paper_number_in_store": "Paper record number {value} of {year} was already imported (record {other})",
 }
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -274,6 +282,23 @@ def _find_header(rows: Sequence[Sequence[Any]], rank: Rank) -> tuple[int, Sequen
 def read_roster(path: Path, mapping: Mapping[str, str] | None = None, store: Store | None = None,
                 today: date | None = None, progress: Progress | None = None) -> RosterReport:
     """Parse and check a roster file; with ``store``, also against subscribers already there."""
+    return scan_roster(path, mapping, store, today, progress).report
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A roster file read and checked, with the sheet it came from (for callers that read
+    more columns than the roster's, e.g. :mod:`helpdesk_handover.paper`)."""
+
+    report: RosterReport
+    sheet: Sheet
+    header_at: int  # 0-based index of the header row in ``sheet.rows``
+    header: Sequence[Any]
+
+
+def scan_roster(path: Path, mapping: Mapping[str, str] | None = None, store: Store | None = None,
+                today: date | None = None, progress: Progress | None = None) -> Scan:
+    """:func:`read_roster`, keeping the sheet and where its header is."""
     path = Path(path)
     progress = progress or Progress()
     rank = header_rank(mapping)
@@ -293,7 +318,8 @@ def read_roster(path: Path, mapping: Mapping[str, str] | None = None, store: Sto
         checker.chunk(rows[first : first + CHUNK], first + 1)
     progress(max(total, 0), max(total, 0))
     problems = sorted(checker.problems, key=lambda p: p.row)  # stable: within a row, the checks' order
-    return RosterReport(path.name, columns, checker.good, problems, checker.total, sheet.encoding)
+    report = RosterReport(path.name, columns, checker.good, problems, checker.total, sheet.encoding)
+    return Scan(report, sheet, header_at, header)
 
 
 def _refuse_formulas(path: Path, sheet: Sheet, columns: ColumnMap, header_at: int) -> None:
@@ -694,27 +720,51 @@ def import_roster(store: Store, path: Path, operator: str, *, mapping: Mapping[s
         if not report.valid:
             return report
         data = report.good
-        known = {fold(u.name): u.id for u in store.units.all()}
-        new_units: dict[str, dict[str, str]] = {}
-        unit_of: dict[str, str] = {}
-        id_of: dict[str, str] = {}  # unit name as written -> unit id
-        # each (unit, level) once, in the order of the rows: the first row naming a unit creates it
-        for name, level in dict.fromkeys(zip(data["unit"], data["unit_level"], strict=True)):
-            key = fold(name)
-            if key in known:
-                unit_of[key] = known[key]
-            elif key not in new_units:
-                new_units[key] = {"id": unit_id_for(name), "name": name, "level": level or guess_level(name)}
-                unit_of[key] = new_units[key]["id"]
-            id_of[name] = unit_of[key]
+        units = resolve_units(store, data["unit"], data["unit_level"])
+        id_of = units.id_of
         progress.check()  # the last moment to stop: from here on the write runs to its end
-        if new_units:
-            store.units.add_many(list(new_units.values()), operator)
+        units.create(store, operator)
         store.subscribers.add_columns(  # the rows, a column per field (one commit): no dict per row
             {**{key: data[key] for key in SUBSCRIBER_KEYS}, "unit_id": list(map(id_of.__getitem__, data["unit"]))},
             operator,
         )
-        report.units_matched = len({k for k in unit_of if k in known})
-        report.units_created = [u["name"] for u in new_units.values()]
+        report.units_matched = units.matched
+        report.units_created = units.created
         report.imported = report.valid
     return report
+
+
+@dataclass
+class Units:
+    """The units a file's rows name: matched by name (diacritics and case ignored) or new."""
+
+    id_of: dict[str, str]  # unit name as written -> unit id
+    new: list[dict[str, str]]  # units to create (id, name, level)
+    matched: int  # distinct units found in the store
+
+    @property
+    def created(self) -> list[str]:
+        return [u["name"] for u in self.new]
+
+    def create(self, store: Store, operator: str) -> None:
+        if self.new:
+            store.units.add_many(self.new, operator)
+
+
+def resolve_units(store: Store, names: Sequence[str], levels: Sequence[str | None]) -> Units:
+    """Match each unit name of the rows to a unit of the store, or plan a new one (the first
+    row naming a unit gives its level; without one, :func:`guess_level`)."""
+    known = {fold(u.name): u.id for u in store.units.all()}
+    new_units: dict[str, dict[str, str]] = {}
+    unit_of: dict[str, str] = {}
+    id_of: dict[str, str] = {}
+    # each (unit, level) once, in the order of the rows: the first row naming a unit creates it
+    for name, level in dict.fromkeys(zip(names, levels, strict=True)):
+        key = fold(name)
+        if key in known:
+            unit_of[key] = known[key]
+        elif key not in new_units:
+            new_units[key] = {"id": unit_id_for(name), "name": name, "level": level or guess_level(name)}
+            unit_of[key] = new_units[key]["id"]
+        id_of[name] = unit_of[key]
+    return Units(id_of, list(new_units.values()), len({k for k in unit_of if k in known}))
