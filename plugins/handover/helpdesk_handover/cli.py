@@ -143,12 +143,9 @@ def list_(only_today: bool, text: str | None, unit: str | None, since: str | Non
             click.echo(json.dumps({**entry.record.to_dict(), "voided_by": entry.voided_by}, ensure_ascii=False))
             continue
         state = _("voided") if entry.voided_by else ""
-        paper = p.get("source") == "paper"  # transcribed: the day on the paper, no time
-        when = date.fromisoformat(p["date"]).strftime("%d/%m/%Y") + " " * 6 if paper else \
-            entry.local_time.strftime("%d/%m/%Y %H:%M")
         click.echo("  ".join(filter(None, [
-            f"{p['number']:<14}", when, p["holder"]["name"], p["device"]["serial"], p["holder"].get("unit", ""),
-            _("from paper") if paper else "", state, entry.record.id])))
+            f"{p['number']:<14}", f"{entry.when:<16}", p["holder"]["name"], p["device"]["serial"],
+            p["holder"].get("unit", ""), _("from paper") if entry.from_paper else "", state, entry.record.id])))
     if not entries and not as_json:
         click.echo(_("No handover matches."))
 

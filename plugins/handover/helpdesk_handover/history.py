@@ -8,7 +8,7 @@ from datetime import date, datetime
 from helpdesk.extension import NotFound, Printed, Record, Store, WorkflowContext, fold
 from helpdesk_handover.checks import RECORD_TYPE
 from helpdesk_handover.columns import ColumnError
-from helpdesk_handover.record import batch_of, print_paper
+from helpdesk_handover.record import PAPER, HandoverError, batch_of, print_paper
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,18 @@ class Entry:
     @property
     def local_time(self) -> datetime:
         return datetime.fromisoformat(self.record.time.replace("Z", "+00:00")).astimezone()
+
+    @property
+    def from_paper(self) -> bool:
+        """Transcribed from a paper record (``helpdesk handover import-paper``)."""
+        return self.record.payload.get("source") == PAPER
+
+    @property
+    def when(self) -> str:
+        """When it was handed over, as listed: the paper's day (no time), else the commit's local time."""
+        if self.from_paper:
+            return date.fromisoformat(self.record.payload["date"]).strftime("%d/%m/%Y")
+        return self.local_time.strftime("%d/%m/%Y %H:%M")
 
 
 def parse_day(value: str | None) -> date | None:
@@ -86,9 +98,14 @@ def find_record(store: Store, record_id: str) -> Record:
 
 def reprint(ctx: WorkflowContext, record_id: str, *, copies: int | None = None, printer: str | None = None,
             wait: float = 0.0) -> Printed:
-    """Print the paper of a record (its whole batch) again, from the same archived PDF."""
-    return print_paper(ctx, batch_of(ctx.store, find_record(ctx.store, record_id)), copies=copies,
-                       printer=printer, wait=wait)
+    """Print the paper of a record (its whole batch) again, from the same archived PDF.
+
+    A handover transcribed from paper has no kiosk paper: refused (the original is on file)."""
+    record = find_record(ctx.store, record_id)
+    if record.payload.get("source") == PAPER:
+        raise HandoverError("Handover {number} was transcribed from a paper record: there is no kiosk paper "
+                            "to print again (the original paper is on file)", number=record.payload["number"])
+    return print_paper(ctx, batch_of(ctx.store, record), copies=copies, printer=printer, wait=wait)
 
 
 def today(store: Store) -> list[Entry]:

@@ -171,3 +171,11 @@ def test_the_validator_takes_paper_records_explicitly_and_still_refuses_thin_liv
     live = {**paper, "source": None}  # the same thin payload as a live handover: refused
     assert "certificate.serial is required" in validate_payload(live)
     assert any("unknown source" in p for p in validate_payload({**paper, "source": "fax"}))
+
+
+def test_a_paper_record_is_not_reprinted(tmp_path: Path) -> None:
+    code, report, _ = import_json(write_csv(tmp_path / "giay.csv", good_rows(), PAPER_HEADERS))
+    assert code == 0
+    result = CliRunner().invoke(cli, ["handover", "reprint", report["records"][0]])
+    assert result.exit_code != 0
+    assert "được nhập lại từ biên bản giấy: không có bản in của máy để in lại" in result.output + result.stderr

@@ -84,9 +84,9 @@ class HistoryScreen(WorkflowScreen):
         table.clear()
         for entry in entries:
             p = entry.record.payload
-            table.add_row(p["number"], entry.local_time.strftime("%d/%m/%Y %H:%M"), p["holder"]["name"],
-                          p["device"]["serial"], p["holder"].get("unit", ""),
-                          _("voided") if entry.voided_by else _("handed over"), key=entry.record.id)
+            state = _("voided") if entry.voided_by else _("handed over")
+            table.add_row(p["number"], entry.when, p["holder"]["name"], p["device"]["serial"], p["holder"].get("unit", ""),
+                          f"{state} ({_('from paper')})" if entry.from_paper else state, key=entry.record.id)
         self.status(_("{count} handovers").format(count=len(entries)))
 
     def selected(self) -> Entry | None:
