@@ -31,6 +31,13 @@ def message(app: Any) -> str:
 async def test_unlock_in_the_real_kiosk(kiosk_app: Any, make_operator: Any, kiosk_store: Any, softhsm: Any,
                                         test_ca: Any, token_worker: Any, token_in_reader: Any,
                                         pin_plugin: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unlock end to end through pcscd, the virtual card and the real worker.
+
+    One observer, no replacement: ``note_card_removed`` is wrapped by a pass-through spy
+    (the real method still runs) because the removal's next visible effect — the rescan and
+    TokenRemoved — is queued behind the job the test holds at the SO log-in; the spy is the
+    only way to know the real PC/SC removal reached the worker before releasing that job.
+    """
     token = softhsm.create_token(pin="246810", so_pin="13579135", inserted=False)
     softhsm.add_identity(token, test_ca, subject=person_subject(name="Nguyễn Thị Ánh Tuyết"))
     kiosk_store.units.add_many(make_units(), "test")
