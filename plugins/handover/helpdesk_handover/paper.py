@@ -20,12 +20,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from helpdesk.extension import HelpdeskError, RecordRefused, Subject, WorkflowContext, gettext
+from helpdesk.extension import RecordRefused, Subject, WorkflowContext, gettext
 from helpdesk_handover.checks import RECORD_TYPE
 from helpdesk_handover.columns import ColumnError, fold_header
 from helpdesk_handover.progress import Progress
 from helpdesk_handover.record import PAPER, paper_payload
-from helpdesk_handover.roster import RowProblem, resolve_units, scan_roster
+from helpdesk_handover.roster import (
+    FileRefused,
+    ProblemRows,
+    RowProblem,
+    resolve_units,
+    scan_roster,
+)
 
 #: The two columns a paper file adds to the roster's (folded headers are compared).
 DATE_HEADERS = ("ngày bàn giao", "ngày giao", "ngày giao nhận", "ngày biên bản", "handover date")
@@ -34,20 +40,8 @@ FIRST_DAY = date(2000, 1, 1)
 _NUMBER = re.compile(r"^(\d{1,6})\s*/\s*(\S.*)$")
 
 
-class PaperRefused(HelpdeskError):
-    """The file has bad rows and ``skip_invalid`` was not asked for: nothing was written."""
-
-    title = "Paper import refused"
-
-    def __init__(self, report: PaperReport) -> None:
-        super().__init__("{count} rows of {source} have problems; nothing was imported. First: {first}",
-                         count=len(report.bad_rows), source=report.source,
-                         first=report.problems[0].localized() if report.problems else "")
-        self.report = report
-
-
 @dataclass
-class PaperReport:
+class PaperReport(ProblemRows):
     source: str
     total: int  # data rows read (blank rows not counted)
     problems: list[RowProblem]
@@ -62,18 +56,15 @@ class PaperReport:
     def valid(self) -> int:
         return len(self.good)
 
-    @property
-    def bad_rows(self) -> list[int]:
-        return sorted({p.row for p in self.problems})
-
-    def lines(self) -> list[str]:
-        return [p.localized() for p in self.problems]
-
     def summary(self) -> str:
         return gettext("{source}: {total} rows, {good} valid, {bad} with problems; {imported} paper handovers "
                        "imported, {subscribers} new subscribers, {units} new units").format(
             source=self.source, total=self.total, good=self.valid, bad=len(self.bad_rows), imported=self.imported,
             subscribers=self.subscribers_created, units=len(self.units_created))
+
+
+class PaperRefused(FileRefused[PaperReport]):
+    title = "Paper import refused"
 
 
 def _column(header: Sequence[Any], names: Sequence[str]) -> int | None:

@@ -26,7 +26,7 @@ from datetime import date, datetime
 from itertools import compress
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from helpdesk.extension import ColumnShape, HelpdeskError, Store, fold, gettext
 from helpdesk_handover.columns import (
@@ -104,16 +104,34 @@ _WORDS = re.compile(r"[^a-z0-9]+")
 
 
 
-class RosterRefused(HelpdeskError):
+class ProblemRows:
+    """What checking a file's rows found (roster, paper import): its problems, by row."""
+
+    source: str
+    problems: list[RowProblem]
+
+    @property
+    def bad_rows(self) -> list[int]:
+        return sorted({p.row for p in self.problems})
+
+    def lines(self) -> list[str]:
+        """Every problem, one line each, in the current language."""
+        return [p.localized() for p in self.problems]
+
+
+Report = TypeVar("Report", bound=ProblemRows)
+
+
+class FileRefused(HelpdeskError, Generic[Report]):
     """The file has bad rows and ``skip_invalid`` was not asked for: nothing was written."""
 
-    title = "Roster refused"
-
-    def __init__(self, report: RosterReport) -> None:
+    def __init__(self, report: Report) -> None:
         super().__init__("{count} rows of {source} have problems; nothing was imported. First: {first}",
                          count=len(report.bad_rows), source=report.source,
                          first=report.problems[0].localized() if report.problems else "")
         self.report = report
+
+
 
 
 @dataclass(frozen=True)
@@ -137,7 +155,7 @@ Columns = dict[str, list[Any]]  # the good rows, a column per key of ROW_KEYS
 
 
 @dataclass
-class RosterReport:
+class RosterReport(ProblemRows):
     source: str
     columns: ColumnMap
     good: Columns  # good rows a column per key: subscriber fields + "unit" name + "unit_level" + "row"
@@ -160,22 +178,18 @@ class RosterReport:
         return [dict(zip(ROW_KEYS, values, strict=True)) for values in zip(*(self.good[k] for k in ROW_KEYS), strict=True)]
 
     @property
-    def bad_rows(self) -> list[int]:
-        return sorted({p.row for p in self.problems})
-
-    @property
     def ok(self) -> bool:
         return not self.problems
-
-    def lines(self) -> list[str]:
-        """Every problem, one line each, in the current language."""
-        return [p.localized() for p in self.problems]
 
     def summary(self) -> str:
         return gettext("{source}: {total} rows, {good} valid, {bad} with problems; {imported} imported, "
                        "{units} new units").format(source=self.source, total=self.total, good=self.valid,
                                                    bad=len(self.bad_rows), imported=self.imported,
                                                    units=len(self.units_created))
+
+
+class RosterRefused(FileRefused[RosterReport]):
+    title = "Roster refused"
 
 
 # -- one cell at a time: each rule once ---------------------------------------------------
