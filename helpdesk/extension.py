@@ -43,6 +43,7 @@ _LAZY: dict[str, str] = {
     "WorkflowScreen": "helpdesk.workflow.screen", "PinInput": "helpdesk.workflow.screen",
     "StatusLine": "helpdesk.workflow.screen", "describe_error": "helpdesk.workflow.screen",
     "TokenInserted": "helpdesk.messages", "TokenRemoved": "helpdesk.messages",
+    "write_file": "helpdesk.workflow.files", "FileWriteError": "helpdesk.workflow.files",
     "command_context": "helpdesk.workflow.commands", "read_pin": "helpdesk.workflow.commands",
     "pin_stdin_option": "helpdesk.workflow.commands", "cli_operator": "helpdesk.workflow.commands",
     "find_workflow": "helpdesk.workflow.lookup", "registered_workflows": "helpdesk.workflow.lookup",

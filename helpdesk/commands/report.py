@@ -150,6 +150,7 @@ def _issue_pdf(ctx: WorkflowContext, kind: str, report: Report, pdf: Path) -> No
     import hashlib
 
     from helpdesk.reports.render import render_pdf
+    from helpdesk.workflow.files import write_file
 
     store = ctx.store
     if REPORT_ISSUED not in store.record_types.names():
@@ -160,7 +161,7 @@ def _issue_pdf(ctx: WorkflowContext, kind: str, report: Report, pdf: Path) -> No
         data = render_pdf(ctx.settings.organisation, report, text, day)
         ctx.commit(REPORT_ISSUED, None, {"kind": kind, "period": str(report.period), "unit": report.unit or "",
                                          "number": text, "sha256": hashlib.sha256(data).hexdigest()}, number=number)
-    _write_atomically(pdf, data)
+    write_file(pdf, data)
 
 
 REPORT_ISSUED = "report.issued"
@@ -168,14 +169,6 @@ REPORT_ISSUED = "report.issued"
 
 def _validate_issued(payload: dict[str, object]) -> list[str]:
     return [] if payload.get("number") and payload.get("sha256") else ["number and sha256 are required"]
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    import os
-
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 _period_option = click.option("--period", required=True, metavar="2018Q3|2018", help="The period.")

@@ -4,7 +4,7 @@ record → archive the signed PDF and the receipt.
 Everything here blocks (token worker futures, HTTP for CRL/OCSP, ReportLab, fsync):
 call it from a thread job (``WorkflowScreen.run_job``) or a command. Nothing is written
 before the signed document has been validated; every file is written whole or not at
-all (the archive and :func:`~helpdesk_pdf_sign.files.write_atomic` are atomic).
+all (the archive and the door's ``write_file`` are atomic).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from helpdesk.extension import (
     TokenError,
     TokenInfo,
     WorkflowContext,
+    write_file,
 )
 from helpdesk_pdf_sign.certcheck import CertReport, RevocationData, TrustStore, check_certificate
 from helpdesk_pdf_sign.config import SignConfig
-from helpdesk_pdf_sign.files import write_atomic
 from helpdesk_pdf_sign.forms import RECEIPT, TEST_DOCUMENT, TEST_TITLE, TestDocument
 from helpdesk_pdf_sign.record import RECORD_TYPE
 from helpdesk_pdf_sign.signing import NotAPdf, SignRequest, next_field_name, sign_on_token
@@ -174,7 +174,7 @@ def sign_document(ctx: WorkflowContext, prepared: Prepared, document: Document, 
     kind, key, when = archive_as or (SIGNED_KIND, record.id, None)
     signed_path = ctx.archive(signed, kind, key, when=when)
     receipt_path = ctx.archive(ctx.forms.render(RECEIPT, record), RECEIPT_KIND, record.id)
-    out_path = write_atomic(out, signed) if out is not None else None
+    out_path = write_file(out, signed) if out is not None else None
     return Outcome(record, signature, signed, signed_path, receipt_path, out_path)
 
 

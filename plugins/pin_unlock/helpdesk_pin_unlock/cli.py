@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
 import click
 
-from helpdesk.extension import HelpdeskError, NotFound, command_context, gettext
+from helpdesk.extension import HelpdeskError, NotFound, command_context, gettext, write_file
 
 
 @click.group("unlock-requests")
@@ -64,20 +62,7 @@ def export(unit_id: str, fmt: str, output: Path | None) -> None:
     make = request_list_pdf if fmt == "pdf" else request_list_xlsx
     data = make(settings.organisation, unlock_settings(settings), unit.name if unit else "", found, today)
     target = output or Path.cwd() / f"mau06-{unit_id if unit_id != NO_UNIT else 'khong-don-vi'}-{today:%Y%m%d}.{fmt}"
-    _write(target, data)
+    write_file(target, data)
     click.echo(gettext("{count} requests written to {path}").format(count=len(found), path=target))
 
 
-def _write(target: Path, data: bytes) -> None:
-    """Whole file or none (temp file, fsync, rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise HelpdeskError("Cannot write {path}: {error}", path=str(target), error=exc.strerror or str(exc)) from exc

@@ -8,8 +8,6 @@ from :func:`read_pin` (no echo, or ``--pin-stdin``).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -24,13 +22,13 @@ from helpdesk.extension import (
     get_language,
     pin_stdin_option,
     read_pin,
+    write_file,
 )
 from helpdesk_renewal.model import (
     KINDS,
     REASONS,
     STATUSES,
     TYPES,
-    RenewalError,
     label,
     localized,
     status_label,
@@ -45,21 +43,6 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 
 def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True))
-
-
-def write_file(target: Path, data: bytes) -> None:
-    """Whole file or none (temp file, fsync, rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise RenewalError("Cannot write {path}: {error}", path=str(target), error=exc.strerror or str(exc)) from exc
 
 
 @contextmanager
