@@ -239,12 +239,15 @@ def startup(app: Any) -> HookOutcome[None]:
 
     A Textual app with ``show_plugin_failures`` also becomes the manager's
     ``on_failure``: failures found later off the UI thread (a hook over its budget) are
-    shown through ``app.call_from_thread``."""
+    handed to the app's event loop without waiting for it — the event thread blocking
+    on a UI that is itself waiting for the event thread would stall both."""
     pm = get_plugin_manager()
     show = getattr(app, "show_plugin_failures", None)
-    call_from_thread = getattr(app, "call_from_thread", None)
-    if callable(show) and callable(call_from_thread):
-        pm.on_failure = lambda failure: call_from_thread(show)
+    if callable(show) and on_event_loop():
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        pm.on_failure = lambda failure: loop.call_soon_threadsafe(show)
     return _event(pm, lambda: pm.hook.helpdesk_startup.call_historic(kwargs={"app": app}))
 
 
