@@ -10,7 +10,9 @@ Seeds N records (default 100,000) into a throw-away PostgreSQL registry: the pla
   dashboard does inside the registry;
 - **yearly (HTTP)**: the same report through the registry's query API (``--source URL``
   path, a real ``helpdesk registry serve``; skipped above ``--http-max`` records);
-- **bare SQL**: one ``GROUP BY`` giving the same figures in PostgreSQL (the floor);
+- **bare SQL**: one ``GROUP BY`` giving the same figures in PostgreSQL, on the
+  ``records.payload`` column (the floor); and the same parsing every body instead
+  (``body::jsonb``, what counting cost before migration r002);
 - **dashboard cold**: computing every figure of the dashboard's page (four plan years,
   unit lines, expiry, kiosks) — the first page after new data arrives;
 - **dashboard page**: ``GET /dashboard`` with a session (time as seen by a client on
@@ -58,7 +60,7 @@ from helpdesk.workflow.types import Period, ReportSection
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = ROOT / "tests" / "reports" / "plan_plugin.py"
 COLUMNS = ("id", "kiosk_id", "type", "time", "unit", "operator", "subscriber_id", "token_serial", "cert_serial",
-           "digest", "audit_seq", "batch_id", "received_at", "body")
+           "digest", "audit_seq", "batch_id", "received_at", "body", "payload")
 YEAR = 2018
 
 
@@ -90,12 +92,13 @@ def items(n: int) -> list[Item]:
 
 def seed(pg: PostgresServer, url: str, n: int) -> None:
     import psycopg
+    from psycopg.types.json import Jsonb
 
     dbname = url.rsplit("/", 1)[1]
     with psycopg.connect(f"host=127.0.0.1 port={pg.port} user=postgres dbname={dbname}") as conn:
         with conn.cursor() as cur, cur.copy(f"COPY records ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in registry_rows(items(n), "kiosk-bench-01"):
-                copy.write_row([row[c] for c in COLUMNS])
+                copy.write_row([Jsonb(row[c]) if c == "payload" else row[c] for c in COLUMNS])
         conn.execute("INSERT INTO kiosks (id, public_key, unit, enrolled_at, head_seq, head_hash, head_time) "
                      "VALUES ('kiosk-bench-01', 'x', 'q-ninh-kieu', '2017-01-01T00:00:00Z', %s, 'x', NULL)", (n,))
         conn.execute("ANALYZE records")
@@ -119,25 +122,26 @@ def report_figures(engine: Engine | None, source: Any, secs: tuple[ReportSection
 
 
 BARE_REPORT = """
-SELECT type, (body::jsonb)->'payload'->>'action', (body::jsonb)->'payload'->>'kind', count(*)
+SELECT type, payload->>'action', payload->>'kind', count(*)
 FROM records WHERE time >= :start AND time < :end AND type IN ('test.cert', 'test.class')
 GROUP BY 1, 2, 3
 """
+#: the same, parsing every body as the sections did before r002 (records.payload)
+BARE_REPORT_BODY = BARE_REPORT.replace("payload->>", "(body::jsonb)->'payload'->>")
 BARE_DASHBOARD = [
-    "SELECT type, substr(time, 1, 4), (body::jsonb)->'payload'->>'action', (body::jsonb)->'payload'->>'kind', "
-    "count(*) FROM records GROUP BY 1, 2, 3, 4",
-    "SELECT unit, type, (body::jsonb)->'payload'->>'action', (body::jsonb)->'payload'->>'kind', count(*) "
+    "SELECT type, substr(time, 1, 4), payload->>'action', payload->>'kind', count(*) FROM records GROUP BY 1, 2, 3, 4",
+    "SELECT unit, type, payload->>'action', payload->>'kind', count(*) "
     "FROM records WHERE time >= '2018-01-01' AND time < '2019-01-01' GROUP BY 1, 2, 3, 4",
-    "SELECT unit, count(*) FILTER (WHERE (body::jsonb)->'payload'->>'not_after' < :today) FROM records "
+    "SELECT unit, count(*) FILTER (WHERE payload->>'not_after' < :today) FROM records "
     "WHERE cert_serial IS NOT NULL GROUP BY unit",
     "SELECT k.id, max(b.received_at), count(f.pk) FROM kiosks k LEFT JOIN batches b ON b.kiosk_id = k.id "
     "LEFT JOIN flags f ON f.kiosk_id = k.id GROUP BY k.id",
 ]
 
 
-def bare_report(engine: Engine) -> dict[str, float]:
+def bare_report(engine: Engine, sql: str = BARE_REPORT) -> dict[str, float]:
     with engine.connect() as conn:
-        rows = conn.execute(text(BARE_REPORT), {"start": f"{YEAR}-01-01", "end": f"{YEAR + 1}-01-01"}).all()
+        rows = conn.execute(text(sql), {"start": f"{YEAR}-01-01", "end": f"{YEAR + 1}-01-01"}).all()
     out: dict[str, float] = {}
     for type_, action, kind, n in rows:
         key = "training.classes" if type_ == "test.class" else f"cert.{action}.{kind}"
@@ -175,6 +179,9 @@ def main() -> None:
         print(f"yearly report {YEAR} ({sum(bare.values()):,.0f} of the records in the year)")
         print(f"  report sections over a SQL view : {view_ms:9.1f} ms")
         print(f"  bare SQL aggregate              : {bare_ms:9.1f} ms   (sections / bare = {view_ms / bare_ms:.1f}x)")
+        body_ms, by_body = median_ms(lambda: bare_report(engine, BARE_REPORT_BODY), max(1, args.runs // 2))
+        assert by_body == bare
+        print(f"  bare SQL parsing every body     : {body_ms:9.1f} ms   (the r001 way; / bare = {body_ms / bare_ms:.1f}x)")
 
         with tempfile.TemporaryDirectory() as logs:
             server = RegistryServer(url, Path(logs) / "registry.log",
@@ -201,9 +208,9 @@ def main() -> None:
                     warm_ms, _ = median_ms(lambda: client.get(f"/dashboard?year={YEAR}"), args.runs)
                     with engine.begin() as conn:  # a new record arrives: the held page is stale
                         conn.execute(text("INSERT INTO records (id, kiosk_id, type, time, unit, operator, digest, "
-                                          "audit_seq, batch_id, received_at, body) SELECT 'new-1', kiosk_id, type, "
-                                          "time, unit, operator, digest, audit_seq, batch_id, received_at, body "
-                                          "FROM records ORDER BY pk LIMIT 1"))
+                                          "audit_seq, batch_id, received_at, body, payload) SELECT 'new-1', "
+                                          "kiosk_id, type, time, unit, operator, digest, audit_seq, batch_id, "
+                                          "received_at, body, payload FROM records ORDER BY pk LIMIT 1"))
                     stale_ms, _ = median_ms(lambda: client.get(f"/dashboard?year={YEAR}"), 1)
             finally:
                 server.stop()

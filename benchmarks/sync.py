@@ -44,6 +44,7 @@ def build_kiosk(root: Path) -> tuple[Path, str, str]:
 
 
 def bare_rows(home: Path, kiosk_id: str) -> list[dict[str, Any]]:
+    from helpdesk.registry.payload import stored_payload
     from helpdesk.store import open_store
     from helpdesk.store.canonical import canonical
 
@@ -51,11 +52,13 @@ def bare_rows(home: Path, kiosk_id: str) -> list[dict[str, Any]]:
     with open_store(home / "data", kiosk_id, read_only=True) as store:
         for i, record in enumerate(store.records()):
             body = canonical(record.to_dict())
+            text = body.decode()
             rows.append({"id": record.id, "kiosk_id": kiosk_id, "type": record.type, "time": record.time,
                          "unit": "snv", "operator": record.operator, "subscriber_id": record.subject.subscriber_id,
                          "token_serial": record.subject.token_serial, "cert_serial": None,
                          "digest": hashlib.sha256(body).hexdigest(), "audit_seq": i + 2, "batch_id": "bench",
-                         "received_at": record.time, "body": body.decode()})
+                         "received_at": record.time, "body": text,
+                         "payload": stored_payload(record.payload, text)})
     return rows
 
 

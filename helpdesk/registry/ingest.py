@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from helpdesk.registry.db import now
 from helpdesk.registry.errors import BadBatch, ChainFlagged, Replayed, Unauthorized
 from helpdesk.registry.kiosks import Kiosk, get_kiosk
+from helpdesk.registry.payload import stored_payload
 from helpdesk.registry.schema import audit_entries, batches, flags, kiosks, records
 from helpdesk.store.audit import RECORD_ACTION
 from helpdesk.store.canonical import NotCanonical, normalize
@@ -236,12 +237,13 @@ def _records(conn: Connection, kiosk: Kiosk, entries: list[dict[str, Any]], raw:
         subject = item["subject"]
         payload = item.get("payload")
         unit = payload.get("unit_id") if isinstance(payload, dict) else None
+        text = body.decode("utf-8")
         rows.append({
             "id": rid, "kiosk_id": kiosk.id, "type": item["type"], "time": item["time"],
             "unit": unit if isinstance(unit, str) else kiosk.unit, "operator": str(item.get("operator", "")),
             "subscriber_id": subject.get("subscriber_id"), "token_serial": subject.get("token_serial"),
             "cert_serial": subject.get("cert_serial"), "digest": digest, "audit_seq": by_ref[rid]["seq"],
-            "batch_id": batch_id, "received_at": received, "body": body.decode("utf-8"),
+            "batch_id": batch_id, "received_at": received, "body": text, "payload": stored_payload(payload, text),
         })
         result.acks.append({"id": rid, "status": "stored"})
     if rows:

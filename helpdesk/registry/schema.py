@@ -3,6 +3,8 @@
 - ``kiosks``: enrolled public keys, unit, revocation, and the audit head held for each;
 - ``audit_entries``: every kiosk's audit chain as received (hashes, for ``verify --registry``);
 - ``records``: one row per record UUID (the canonical JSON in ``body``), keyset-paginated by ``pk``;
+  its payload again in ``payload`` (JSONB on PostgreSQL, see :mod:`helpdesk.registry.payload`)
+  so reports count by payload fields without parsing every body;
 - ``batches``: batch ids seen (a replay is refused);
 - ``flags``: gaps, forks and conflicting records, shown and never merged.
 """
@@ -10,6 +12,8 @@
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+
+from helpdesk.registry.payload import PayloadType
 
 metadata = MetaData()
 
@@ -57,6 +61,7 @@ records = Table(
     Column("batch_id", String(64), nullable=False),
     Column("received_at", String(32), nullable=False),
     Column("body", Text, nullable=False),
+    Column("payload", PayloadType, nullable=False),
     Index("ix_records_unit_type_time", "unit", "type", "time"),
     Index("ix_records_type_time", "type", "time"),
     Index("ix_records_kiosk", "kiosk_id", "audit_seq"),

@@ -15,8 +15,7 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import JSON, ColumnElement, Engine, cast, func, select, type_coerce
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ColumnElement, Engine, func, select
 
 from helpdesk.reports.view import SourceError
 
@@ -85,15 +84,10 @@ class SqlSource:
                 yield orjson.loads(body)
 
     def _field(self, name: str) -> ColumnElement[Any]:
-        """``payload.<name>`` as text, in this database's JSON dialect."""
-        from helpdesk.registry.schema import records
+        """``payload.<name>`` as text, read from the ``payload`` column (no body parsed)."""
+        from helpdesk.registry.payload import payload_text
 
-        field: ColumnElement[Any]
-        if self.engine.dialect.name == "postgresql":
-            field = cast(records.c.body, JSONB)["payload"][name].astext
-        else:
-            field = type_coerce(records.c.body, JSON)["payload"][name].as_string()
-        return field
+        return payload_text(self.engine.dialect.name, name)
 
     def count(self, record_type: str, since: str, until: str, by: tuple[str, ...],
               where: Mapping[str, str]) -> Counter[tuple[str, ...]]:

@@ -77,6 +77,8 @@ def registry_rows(items: list[Item], kiosk_id: str, start: int = 0) -> Iterator[
     import json
     import uuid
 
+    from helpdesk.registry.payload import stored_payload
+
     for n, item in enumerate(items, start):
         subject = {"subscriber_id": item.subject.get("subscriber_id"), "token_serial": None,
                    "cert_serial": item.subject.get("cert_serial")}
@@ -88,4 +90,4 @@ def registry_rows(items: list[Item], kiosk_id: str, start: int = 0) -> Iterator[
                "unit": item.payload.get("unit_id"), "operator": "cán bộ 1", "subscriber_id": subject["subscriber_id"],
                "token_serial": None, "cert_serial": subject["cert_serial"],
                "digest": hashlib.sha256(text.encode()).hexdigest(), "audit_seq": n + 1, "batch_id": "bench",
-               "received_at": time, "body": text}
+               "received_at": time, "body": text, "payload": stored_payload(item.payload, text)}

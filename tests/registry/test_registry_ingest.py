@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import httpx
 from sqlalchemy import Engine, func, select
@@ -45,12 +46,26 @@ def test_batch_is_stored_and_acknowledged_per_record(registry_server, registry_e
     assert {a["status"] for a in body["acks"]} == {"stored"}
     assert body["head"]["seq"] == kiosk.store.audit.head()[0]
     with registry_engine.connect() as conn:
-        rows = conn.execute(select(records.c.id, records.c.unit, records.c.body).order_by(records.c.pk)).all()
+        rows = conn.execute(select(records.c.id, records.c.unit, records.c.body, records.c.payload)
+                            .order_by(records.c.pk)).all()
         head = conn.execute(select(kiosks.c.head_seq, kiosks.c.head_hash)).one()
     assert [r.id for r in rows] == ids
     assert {r.unit for r in rows} == {"snv"}
     assert "Bàn giao thiết bị số 0" in rows[0].body
+    assert [r.payload for r in rows] == [json.loads(r.body)["payload"] for r in rows]  # kept for counting
     assert tuple(head) == kiosk.store.audit.head()
+
+
+def test_a_payload_holding_u0000_is_stored_with_the_body_intact(registry_server, registry_engine, make_kiosk) -> None:  # type: ignore[no-untyped-def]
+    kiosk = make_kiosk("kiosk-01", registry_engine)
+    kiosk.store.commit_many([("test.note", {}, {"text": "a\x00b", "n": 1}, "cán bộ 1")])
+    answer = post(registry_server, batch_of(kiosk))
+    assert answer.status_code == 200, answer.text
+    assert [a["status"] for a in answer.json()["acks"]] == ["stored"]
+    with registry_engine.connect() as conn:
+        body, payload = conn.execute(select(records.c.body, records.c.payload)).one()
+    assert json.loads(body)["payload"] == {"text": "a\x00b", "n": 1}  # the signed body is untouched
+    assert payload == {"text": "a\ufffdb", "n": 1}  # JSONB cannot hold U+0000
 
 
 def test_the_same_records_again_are_duplicates_not_copies(registry_server, registry_engine, make_kiosk) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,5 @@
 """count_records: the registry's SQL count equals the walk over the same records (the
-kiosk's path), on SQLite and PostgreSQL — period bounds, missing fields, numbers, filters."""
+kiosk's path), on SQLite and PostgreSQL — period bounds, missing fields, numbers, booleans, filters."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from helpdesk.workflow.types import Period
 def _items() -> list[Item]:
     out = []
     for i in range(60):
-        payload: dict[str, object] = {"kind": ["person", "organisation", "thiết bị"][i % 3], "n": i % 4}
+        payload: dict[str, object] = {"kind": ["person", "organisation", "thiết bị"][i % 3], "n": i % 4,
+                                      "paid": [True, False, None, 1][i % 4]}
         if i % 5:
             payload["unit_id"] = f"u{i % 2}"
         when = datetime(2018, 1 + i % 12, 1 if i % 7 else 31 if 1 + i % 12 in (1, 3, 12) else 1, 23, 59, tzinfo=UTC)
@@ -36,7 +37,8 @@ def test_sql_counts_equal_the_walk_over_the_same_records(registry_engine: Engine
     for period in (Period(2018), Period(2018, 1), Period(2018, 4), Period(2019)):
         since, until = iso_utc(period.start), iso_utc(period.end)
         for by, where in (((), {}), (("kind",), {}), (("kind", "unit_id"), {}), (("n",), {"unit_id": "u1"}),
-                          (("kind",), {"unit_id": ""}), (("missing",), {"kind": "thiết bị"})):
+                          (("kind",), {"unit_id": ""}), (("missing",), {"kind": "thiết bị"}),
+                          (("paid", "n"), {}), (("kind",), {"paid": "true"}), (("kind",), {"paid": "1"})):
             sql = SqlSource(registry_engine).count("test.cert", since, until, by, where)
             walked = walk(view.records("test.cert", since=since), until, by, where)
             assert sql == walked, (period, by, where)

@@ -19,9 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Engine, cast, func, select, type_coerce
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Engine, func, select
 
+from helpdesk.registry.payload import payload_text
 from helpdesk.registry.schema import batches, flags, kiosks, records
 from helpdesk.reports.plan import Plan
 from helpdesk.workflow.types import Period, ReportSection
@@ -161,21 +161,12 @@ def _activity(engine: Engine, year: int) -> dict[str, int]:
     return {str(unit or "—"): int(n) for unit, n in rows}
 
 
-def _payload_text(engine: Engine, *path: str) -> ColumnElement[Any]:
-    """``body.payload.<path>`` as text, in the database's JSON dialect (no decoding in Python)."""
-    field: ColumnElement[Any]
-    if engine.dialect.name == "postgresql":
-        field = cast(records.c.body, JSONB)[("payload", *path)].astext
-    else:
-        field = type_coerce(records.c.body, JSON)[("payload", *path)].as_string()
-    return field
-
-
 def _expiry(engine: Engine, today: date) -> tuple[Expiry, ...]:
     """Per unit: certificates (by serial, the latest record about each) expired, expiring
     within :data:`EXPIRY_DAYS`, still valid — from records whose payload carries
     ``not_after`` (or ``certificate.not_after``, as handover records do)."""
-    end_of = func.coalesce(_payload_text(engine, "certificate", "not_after"), _payload_text(engine, "not_after"))
+    dialect = engine.dialect.name
+    end_of = func.coalesce(payload_text(dialect, "certificate", "not_after"), payload_text(dialect, "not_after"))
     latest: dict[str, tuple[str, str, str]] = {}  # serial → (time, unit, not_after)
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=20000).execute(
