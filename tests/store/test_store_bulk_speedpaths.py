@@ -166,9 +166,10 @@ def test_white_space_list_is_what_split_knows() -> None:
 def test_new_ids_are_fresh_uuid4_text() -> None:
     ids = new_ids(2000)
     assert len(set(ids)) == 2000
-    for text in ids[:200]:
+    for text in ids:
         parsed = uuid.UUID(text)
         assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
+    assert new_ids(0) == [] and len(new_ids(1)) == 1
 
 
 # -- the store ------------------------------------------------------------------------------
