@@ -343,9 +343,11 @@ def _tidy(values: Sequence[Any]) -> tuple[list[str | None], list[int]]:
         return _tidy([v if type(v) is str else None for v in values])[0], odd
     texts: Sequence[str] = [v or "" for v in values] if type(None) in types else values
     joined = "\n".join(texts)
-    if (joined.count("\n") != len(texts) - 1 or "  " in joined or "\n " in joined or " \n" in joined
+    flat = joined.replace("\n", " ")  # no "  " in it (the usual case): no value has two spaces together or at an end
+    if (joined.count("\n") != len(texts) - 1
+            or ("  " in flat and ("  " in joined or "\n " in joined or " \n" in joined))
             or joined[:1] == " " or joined[-1:] == " "
-            or (not joined.replace("\n", " ").isprintable() and _ODD_SPACE.search(joined))):  # split() would change it
+            or (not flat.isprintable() and _ODD_SPACE.search(joined))):  # split() would change it
         texts = [" ".join(t.split()) for t in texts]
         joined = "\n".join(texts)
     if not joined.isascii() and not unicodedata.is_normalized("NFC", joined):
