@@ -45,7 +45,6 @@ from sqlalchemy import Engine, text
 from helpdesk.config import Settings
 from helpdesk.registry.dashboard.accounts import add_staff
 from helpdesk.registry.dashboard.figures import compute
-from helpdesk.registry.dashboard.schema import ensure
 from helpdesk.registry.db import open_db
 from helpdesk.registry.testing import PostgresServer, RegistryServer
 from helpdesk.reports.build import build_report
@@ -166,7 +165,6 @@ def main() -> None:
     try:
         url = pg.create_database()
         engine = open_db(url)
-        ensure(engine)
         started = time.perf_counter()
         seed(pg, url, args.records)
         print(f"seeded {args.records:,} records in {time.perf_counter() - started:.1f} s (COPY)")

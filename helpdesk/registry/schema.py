@@ -6,7 +6,8 @@
   its payload again in ``payload`` (JSONB on PostgreSQL, see :mod:`helpdesk.registry.payload`)
   so reports count by payload fields without parsing every body;
 - ``batches``: batch ids seen (a replay is refused);
-- ``flags``: gaps, forks and conflicting records, shown and never merged.
+- ``flags``: gaps, forks and conflicting records, shown and never merged;
+- ``dashboard_staff`` / ``dashboard_sessions``: who may open the dashboard, and their sessions.
 """
 
 from __future__ import annotations
@@ -86,4 +87,22 @@ flags = Table(
     Column("detail", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
     Index("ix_flags_kiosk", "kiosk_id", "kind", "seq"),
+)
+
+dashboard_staff = Table(
+    "dashboard_staff", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password", String(200), nullable=False),  # scrypt hash (helpdesk.operators.passwords)
+    Column("created_at", String(32), nullable=False),
+    Column("disabled_at", String(32)),
+)
+
+dashboard_sessions = Table(
+    "dashboard_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the cookie value: a stolen table logs no one in
+    Column("name", String(100), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Index("ix_dashboard_sessions_name", "name"),
 )

@@ -52,7 +52,6 @@ class Site:
 
 def build_site(base: Path, db_url: str) -> Iterator[Site]:
     from helpdesk.registry.dashboard.accounts import add_staff
-    from helpdesk.registry.dashboard.schema import ensure
     from helpdesk.registry.db import open_db
     from helpdesk.registry.ingest import add_flag
     from helpdesk.registry.kiosks import enroll
@@ -60,7 +59,6 @@ def build_site(base: Path, db_url: str) -> Iterator[Site]:
     plan_file = base / "plan.toml"
     plan_file.write_text(DEFAULT_PLAN.read_text(encoding="utf-8") + UNIT_LINES, encoding="utf-8")
     engine = open_db(db_url)
-    ensure(engine)
     kiosk = KioskUnderTest(base / "kiosk", "kiosk-ninh-kieu-01")
     enroll(engine, kiosk.kiosk_id, kiosk.identity.public_key, "q-ninh-kieu")
     second = KioskUnderTest(base / "kiosk2", "kiosk-an-binh-01")

@@ -1,6 +1,9 @@
-"""r002 (records.payload) on a database already holding records at r001, on SQLite and
-PostgreSQL: the payloads are backfilled from the bodies, the counts equal the walk over
-the same records before and after, and the downgrade takes the column away again."""
+"""Migrations over databases already in use, on SQLite and PostgreSQL.
+
+r002 (records.payload) on records held at r001: the payloads are backfilled from the
+bodies, the counts equal the walk over the same records before and after, and the
+downgrade takes the column away again. r003 (the dashboard's tables) on a database
+where the dashboard had created them itself: kept, with their rows."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine, column, insert, inspect, select, table
 
 from helpdesk.registry.db import downgrade, make_engine, upgrade
-from helpdesk.registry.schema import records
+from helpdesk.registry.schema import dashboard_sessions, dashboard_staff, metadata, records
 from helpdesk.reports.counting import walk
 from helpdesk.reports.sources import SqlSource
 from helpdesk.reports.testing import Item, registry_rows
@@ -91,3 +96,21 @@ def test_r002_backfills_the_payloads_and_the_counts_equal_the_walk(r001_engine: 
     assert _walked(r001_engine) == before
     upgrade(r001_engine)  # and up again
     assert _counts(r001_engine) == before
+
+
+def test_r003_keeps_the_dashboard_tables_a_mounted_dashboard_had_made(registry_db: str) -> None:
+    engine = make_engine(registry_db)
+    try:
+        upgrade(engine, "r002")
+        metadata.create_all(engine, tables=[dashboard_staff, dashboard_sessions])  # what mounting did before r003
+        with engine.begin() as conn:
+            conn.execute(insert(dashboard_staff).values(name="lan", display_name="Lan", password="x",
+                                                        created_at="2026-01-01T00:00:00Z"))
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(select(dashboard_staff.c.name)).scalars().all() == ["lan"]
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        downgrade(engine, "r002")
+        assert not {"dashboard_staff", "dashboard_sessions"} & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()

@@ -25,7 +25,6 @@ def add(db_url: str | None, name: str, display_name: str, password_stdin: bool) 
     import sys
 
     from helpdesk.registry.dashboard.accounts import add_staff
-    from helpdesk.registry.dashboard.schema import ensure
     from helpdesk.registry.db import open_db
     from helpdesk.secret import Secret
 
@@ -34,7 +33,6 @@ def add(db_url: str | None, name: str, display_name: str, password_stdin: bool) 
     else:
         password = Secret(click.prompt(_("Password"), hide_input=True, confirmation_prompt=True))
     engine = open_db(db_url)
-    ensure(engine)
     add_staff(engine, name, password, display_name)
     click.echo(_("Staff account {name} saved.").format(name=name.strip().lower()))
 
@@ -45,11 +43,9 @@ def add(db_url: str | None, name: str, display_name: str, password_stdin: bool) 
 def disable(db_url: str | None, name: str) -> None:
     """Refuse further log-ins of NAME and end its sessions."""
     from helpdesk.registry.dashboard.accounts import disable_staff
-    from helpdesk.registry.dashboard.schema import ensure
     from helpdesk.registry.db import open_db
 
     engine = open_db(db_url)
-    ensure(engine)
     disable_staff(engine, name)
     click.echo(_("Staff account {name} disabled.").format(name=name))
 
@@ -60,11 +56,9 @@ def disable(db_url: str | None, name: str) -> None:
 def list_command(db_url: str | None, as_json: bool) -> None:
     """Staff accounts (never their password hashes)."""
     from helpdesk.registry.dashboard.accounts import list_staff
-    from helpdesk.registry.dashboard.schema import ensure
     from helpdesk.registry.db import open_db
 
     engine = open_db(db_url)
-    ensure(engine)
     found = list_staff(engine)
     if as_json:
         click.echo(json.dumps({"staff": found}, ensure_ascii=False, indent=2))

@@ -20,7 +20,6 @@ from sqlalchemy import Engine
 
 from helpdesk.registry.dashboard import accounts, pages
 from helpdesk.registry.dashboard.figures import Cache
-from helpdesk.registry.dashboard.schema import ensure
 from helpdesk.reports.plan import Plan
 from helpdesk.secret import Secret
 from helpdesk.workflow.types import ReportSection
@@ -78,8 +77,7 @@ def default_year(plan: Plan) -> int:
 
 def mount(app: FastAPI, engine: Engine, *, plan: Plan | None = None,
           sections: tuple[ReportSection, ...] | None = None) -> None:
-    """Add the dashboard's routes to the registry's ``app`` (creates its tables if missing)."""
-    ensure(engine)
+    """Add the dashboard's routes to the registry's ``app`` (its tables come with the registry's migrations)."""
     config = _Config(plan, sections)
     cache = Cache()
 
