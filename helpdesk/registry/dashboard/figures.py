@@ -215,14 +215,17 @@ class Cache:
 
     While the data has not changed, the held page is served. When it has, the held page
     is still served (its "as of" time shows it) and one background thread recomputes it;
-    only a year never computed is computed in the request. So the staff's first page
-    costs a cache lookup, not a pass over every record.
+    only a year never computed is computed in the request — once: a request arriving
+    while the warm-up (or another request) computes the same page waits for it rather
+    than computing it again beside it. So the staff's first page costs a cache lookup,
+    not a pass over every record.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._held: dict[tuple[int, date], tuple[tuple[Any, ...], Dashboard]] = {}
         self._refreshing: set[tuple[int, date]] = set()
+        self._first: dict[tuple[int, date], threading.Lock] = {}  # held while a page is first computed
         self._warming = False
 
     def get(self, engine: Engine, plan: Plan, sections: tuple[ReportSection, ...], year: int,
@@ -238,10 +241,16 @@ class Cache:
                     threading.Thread(target=self._refresh, args=(engine, plan, sections, key, version),
                                      name="dashboard-refresh", daemon=True).start()
                 return found[1]
-        board = compute(engine, plan, sections, year, day)
-        with self._lock:
-            self._held.setdefault(key, (version, board))
-        return board
+            first = self._first.setdefault(key, threading.Lock())
+        with first:
+            with self._lock:
+                found = self._held.get(key)
+            if found is not None:  # computed while this request waited
+                return found[1]
+            board = compute(engine, plan, sections, year, day)
+            with self._lock:
+                self._held.setdefault(key, (version, board))
+            return board
 
     def _refresh(self, engine: Engine, plan: Plan, sections: tuple[ReportSection, ...], key: tuple[int, date],
                  version: tuple[Any, ...]) -> None:
