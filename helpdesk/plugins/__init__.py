@@ -247,7 +247,11 @@ def startup(app: Any) -> HookOutcome[None]:
         import asyncio
 
         loop = asyncio.get_running_loop()
-        pm.on_failure = lambda failure: loop.call_soon_threadsafe(show)
+
+        def hand_to_the_ui(failure: PluginFailure) -> None:
+            loop.call_soon_threadsafe(show)
+
+        pm.on_failure = hand_to_the_ui
     return _event(pm, lambda: pm.hook.helpdesk_startup.call_historic(kwargs={"app": app}))
 
 

@@ -43,6 +43,24 @@ class ProvisionedToken:
     keys: dict[str, rsa.RSAPrivateKey] = field(default_factory=dict)  # key id hex -> key
 
 
+@dataclass
+class Issued:
+    """A token holding a key pair and the certificate a CA issued to ``name``."""
+
+    token: ProvisionedToken
+    cert: x509.Certificate
+    name: str
+    national_id: str | None
+
+    @property
+    def serial(self) -> str:
+        return self.token.serial
+
+    @property
+    def cert_serial(self) -> str:
+        return f"{self.cert.serial_number:X}"
+
+
 class SoftHSMStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -168,6 +186,17 @@ class SoftHSMStore:
         self.add_certificate_der(token, cert.public_bytes(serialization.Encoding.DER), key_id, label)
         token.certificates.append(cert)
         return cert
+
+    def issue(self, ca: TestCA, name: str = "Nguyễn Thị Ánh Tuyết", national_id: str | None = "092186001234",
+              organisation: str = "Sở Nội vụ thành phố Cần Thơ", inserted: bool = True, pin: str = "123456",
+              **identity: Any) -> Issued:
+        """A fresh token holding a person's certificate: their ID number in the subject's
+        UID as the issuer writes it (``CCCD:…``; ``None``: the CA's old ``CMND`` default),
+        further :meth:`add_identity` options in ``identity``."""
+        token = self.create_token(inserted=inserted, pin=pin)
+        uid = {} if national_id is None else {"uid": f"CCCD:{national_id}"}
+        subject = person_subject(name=name, organisation=organisation, **uid)
+        return Issued(token, self.add_identity(token, ca, subject=subject, **identity), name, national_id)
 
     def add_certificate_der(self, token: ProvisionedToken, der: bytes, key_id: str = "ff", label: str = "") -> None:
         """Write raw bytes as a CKO_CERTIFICATE (junk DER makes a malformed certificate)."""

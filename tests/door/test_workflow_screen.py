@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 
 from helpdesk.extension import (
     HelpdeskError,
@@ -18,6 +18,7 @@ from helpdesk.extension import (
     WorkflowScreen,
 )
 from helpdesk.testing.fixtures_e2e import wait_until
+from helpdesk.testing.host import ScreenHost
 
 
 def token(serial: str) -> TokenInfo:
@@ -51,19 +52,10 @@ def context() -> WorkflowContext:
                            operator=OperatorRef("lan", "Trần Thị Lan", "operator"), form_registry=None)  # type: ignore[arg-type]
 
 
-class Host(App[None]):
-    def __init__(self, screen: WorkflowScreen) -> None:
-        super().__init__()
-        self.probe = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self.probe)
-
-
 async def test_token_messages_reach_the_hooks_and_follow_the_reader() -> None:
     probe, one = Probe(context()), OneHolder(context())
     for screen in (probe, one):
-        app = Host(screen)
+        app = ScreenHost(screen)
         async with app.run_test() as pilot:
             await pilot.pause()
             for message in (TokenInserted(token("AA01")), TokenInserted(token("BB02")), TokenRemoved("AA01")):
@@ -76,7 +68,7 @@ async def test_token_messages_reach_the_hooks_and_follow_the_reader() -> None:
 
 async def test_jobs_call_back_on_the_ui_thread_and_errors_show_on_the_status_line() -> None:
     probe = Probe(context())
-    app = Host(probe)
+    app = ScreenHost(probe)
 
     def refuse() -> None:
         raise HelpdeskError("The token is full: no room for a new key")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import unicodedata
+import functools
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -12,10 +11,10 @@ from typing import Any
 
 import helpdesk_handover.plugin
 import pytest
-from cryptography import x509
 
 from helpdesk.extension import OperatorRef, TokenInfo, WorkflowContext
-from helpdesk.testing.ca import TestCA, person_subject
+from helpdesk.testing import rosters
+from helpdesk.testing.ca import TestCA
 from helpdesk.testing.kit import (
     Kiosk,
     Settings,
@@ -24,17 +23,15 @@ from helpdesk.testing.kit import (
     load_settings,
     open_kiosk,
 )
-from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
+from helpdesk.testing.rosters import nfd as nfd  # the tests import it from here
+from helpdesk.testing.softhsm import Issued, SoftHSMStore
 
 OPERATOR = OperatorRef("op-binh", "Trần Văn Bình", "operator")
 ADMIN = OperatorRef("admin-hoa", "Lê Thị Hoa", "admin")
 
+TITLE = "DANH SÁCH THUÊ BAO ĐỀ NGHỊ CẤP CHỨNG THƯ SỐ"
 HEADERS = ["STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Đơn vị", "Số định danh cá nhân (CCCD/CMND)",
            "Email công vụ", "Điện thoại", "Loại chứng thư", "Số hiệu thiết bị", "Số hiệu chứng thư"]
-
-
-def nfd(text: str) -> str:
-    return unicodedata.normalize("NFD", text)
 
 
 def roster_row(name: str, national_id: Any, unit: str = "Sở Nội vụ", token: str | None = None, *,
@@ -45,33 +42,13 @@ def roster_row(name: str, national_id: Any, unit: str = "Sở Nội vụ", token
 
 
 def write_xlsx(path: Path, rows: list[list[Any]], headers: list[str] = HEADERS, title: bool = True) -> Path:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    if title:  # offices put a title above the table
-        sheet.append([nfd("DANH SÁCH THUÊ BAO ĐỀ NGHỊ CẤP CHỨNG THƯ SỐ")])
-        sheet.append([])
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
+    """A Mẫu 01 workbook; offices put a title above the table (``title``)."""
+    return rosters.write_xlsx(path, rows, headers, TITLE if title else None)
 
 
 def write_csv(path: Path, rows: list[list[Any]], headers: list[str] = HEADERS, delimiter: str = ",",
               bom: bool = False) -> Path:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if c is None else c for c in row])
-    path.write_bytes(("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8"))
-    return path
+    return rosters.write_csv(path, rows, headers, delimiter, bom)
 
 
 @pytest.fixture
@@ -99,34 +76,11 @@ def ctx(kiosk: Kiosk) -> WorkflowContext:
     return kiosk.context(OPERATOR, None)
 
 
-@dataclasses.dataclass
-class Issued:
-    token: ProvisionedToken
-    cert: x509.Certificate
-
-    @property
-    def serial(self) -> str:
-        return self.token.serial
-
-    @property
-    def cert_serial(self) -> str:
-        return f"{self.cert.serial_number:X}"
-
-
 @pytest.fixture
 def issue(softhsm: SoftHSMStore, test_ca: TestCA) -> Callable[..., Issued]:
-    """``issue(name, national_id, unit_org=…, **add_identity kwargs)``: a token holding a certificate."""
-
-    def make(name: str = "Nguyễn Thị Ánh Tuyết", national_id: str = "092186001234",
-             organisation: str = "Sở Nội vụ thành phố Cần Thơ", inserted: bool = True,
-             not_before: datetime | None = None, not_after: datetime | None = None, **kwargs: Any) -> Issued:
-        token = softhsm.create_token(inserted=inserted)
-        subject = person_subject(name=name, organisation=organisation, uid=f"CCCD:{national_id}")
-        cert = softhsm.add_identity(token, test_ca, subject=subject, not_before=not_before, not_after=not_after,
-                                    key_index=kwargs.pop("key_index", 1), **kwargs)
-        return Issued(token, cert)
-
-    return make
+    """``issue(name, national_id, organisation=…, inserted=…, **add_identity kwargs)``: a token
+    holding a test-CA certificate."""
+    return functools.partial(softhsm.issue, test_ca)
 
 
 def read_token(kiosk: Kiosk, serial: str) -> TokenInfo:

@@ -23,10 +23,9 @@ from helpdesk_handover.record import Giver, commit_handovers
 from helpdesk_handover.roster import import_roster
 from helpdesk_handover.screens.history import HistoryScreen
 from helpdesk_handover.screens.roster import RosterScreen
-from textual.app import App
-from textual.screen import Screen
 
 from helpdesk.extension import command_context
+from helpdesk.testing.host import ScreenHost, type_text
 from helpdesk.testing.kit import Kiosk, cli, load_settings, open_store
 
 
@@ -149,21 +148,6 @@ def test_cli_draws_a_bar_on_a_terminal_only(tmp_path: Path, handover_plugin: str
     assert piped.returncode == 0 and "Kiểm tra các dòng" not in piped.stdout + piped.stderr
 
 
-class Host(App[None]):
-    def __init__(self, first: Screen[Any]) -> None:
-        super().__init__()
-        self.first = first
-
-    def on_mount(self) -> None:
-        self.push_screen(self.first)
-
-
-async def type_path(pilot: Any, path: Path) -> None:
-    for char in str(path):
-        await pilot.press(char if char.isalnum() else {"/": "slash", ".": "full_stop", "-": "minus",
-                                                       "_": "underscore"}[char])
-
-
 async def test_roster_screen_shows_progress_and_f8_cancels(tmp_path: Path, kiosk: Kiosk, small_chunks: None,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     path = big_roster(tmp_path / "ds.csv", 95)
@@ -178,8 +162,8 @@ async def test_roster_screen_shows_progress_and_f8_cancels(tmp_path: Path, kiosk
 
     monkeypatch.setattr(roster_module._Checker, "chunk", held)
     screen = RosterScreen(kiosk.context(OPERATOR, None))
-    async with Host(screen).run_test(size=(120, 40)) as pilot:
-        await type_path(pilot, path)
+    async with ScreenHost(screen).run_test(size=(120, 40)) as pilot:
+        await type_text(pilot, str(path))
         await pilot.press("f9")
         await wait_until(pilot, started.is_set)
         await wait_until(pilot, lambda: screen.progress_bar.display and screen.progress_bar.total == 95)
@@ -201,7 +185,7 @@ async def test_history_export_shows_progress(tmp_path: Path, kiosk: Kiosk) -> No
     for i in range(1, 4):
         commit_handovers(ctx, [sample_draft(kiosk.store, i)], giver)
     screen = HistoryScreen(ctx)
-    async with Host(screen).run_test(size=(120, 40)) as pilot:
+    async with ScreenHost(screen).run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: len(screen.entries) == 3)
         await pilot.press("f7")
         await wait_until(pilot, lambda: ".xlsx" in screen.status_text)
@@ -240,7 +224,7 @@ async def test_roster_screen_exports_the_roster_with_progress(tmp_path: Path, ki
 
     import_roster(kiosk.store, big_roster(tmp_path / "ds.csv", 1200), "op")
     screen = RosterScreen(kiosk.context(OPERATOR, None))
-    async with Host(screen).run_test(size=(120, 40)) as pilot:
+    async with ScreenHost(screen).run_test(size=(120, 40)) as pilot:
         await pilot.press("f7")
         await wait_until(pilot, lambda: "Đã ghi 1200 thuê bao" in screen.status_text)
         assert screen.progress_bar.display and screen.progress_bar.total == 1200

@@ -16,7 +16,7 @@ from handover_kit import ADMIN, OPERATOR, Issued, nfd, roster_row, wait_until, w
 from helpdesk_handover.screens.handover import HandoverScreen
 from helpdesk_handover.screens.history import HistoryScreen
 from helpdesk_handover.screens.roster import RosterScreen
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -25,72 +25,22 @@ from helpdesk.extension import (
     OperatorRef,
     Record,
     RecordAction,
-    TokenInserted,
-    TokenRemoved,
     WorkflowContext,
 )
 from helpdesk.testing.cups import PdfPrinter
-from helpdesk.testing.fixtures_tokens import TEST_CARD_ATR
+from helpdesk.testing.host import READER, ReaderDesk, type_text
 from helpdesk.testing.kit import (
-    Kiosk,
     ModuleRegistry,
-    ReaderEvent,
     Settings,
-    TokenRemovedEvent,
-    TokenTracker,
     TokenWorker,
     load_settings,
     open_kiosk,
 )
-from helpdesk.testing.kit import TrackerTokenInserted as Inserted
 from helpdesk.testing.pdftools import pdf_page_count, pdf_text
 from helpdesk.testing.softhsm import SoftHSMStore
 
-READER = "Virtual PCD 00 00"
 
-
-class Host(App[None]):
-    """The smallest kiosk: shows one workflow screen, forwards the door's token messages to it."""
-
-    def __init__(self, first: Screen[Any]) -> None:
-        super().__init__()
-        self.first = first
-
-    def on_mount(self) -> None:
-        self.push_screen(self.first)
-
-    def token_event(self, event: object) -> None:  # from the tracker's threads
-        if isinstance(event, Inserted):
-            self.screen.post_message(TokenInserted(event.token))
-        elif isinstance(event, TokenRemovedEvent):
-            self.screen.post_message(TokenRemoved(event.serial))
-
-
-@dataclasses.dataclass
-class Desk:
-    kiosk: Kiosk
-    softhsm: SoftHSMStore
-    registry: ModuleRegistry
-    host: Host | None = None
-    tracker: TokenTracker | None = None
-
-    def app(self, screen: Screen[Any]) -> Host:
-        self.host = Host(screen)
-        self.tracker = TokenTracker(self.kiosk.worker, self.registry, self.host.token_event)
-        return self.host
-
-    def insert(self, issued: Issued) -> None:
-        self.softhsm.insert(issued.token)
-        assert self.tracker is not None
-        self.tracker.handle(ReaderEvent("card_inserted", READER, atr=TEST_CARD_ATR))
-
-    def pull(self, issued: Issued) -> None:
-        self.softhsm.remove(issued.token)
-        assert self.tracker is not None
-        self.tracker.handle(ReaderEvent("card_removed", READER))
-        for future in list(self.tracker.pending):  # the rescan that notices, before a next insert
-            future.result(timeout=30)
-
+class Desk(ReaderDesk):
     def handover(self, operator: OperatorRef = OPERATOR, batch: bool = False) -> HandoverScreen:
         return HandoverScreen(self.kiosk.context(operator, None), batch=batch)
 
@@ -108,12 +58,6 @@ def desk(handover_plugin: str, printer_settings: Settings, token_worker: TokenWo
         yield Desk(kiosk, softhsm, module_registry)
     finally:
         kiosk.close()
-
-
-async def type_text(pilot: Any, text: str) -> None:
-    for char in text:
-        await pilot.press(char if char.isalnum() else {" ": "space", "/": "slash", ".": "full_stop",
-                                                       "-": "minus", "_": "underscore"}[char])
 
 
 def roster_file(tmp_path: Path, holder_serial: str) -> Path:
@@ -144,7 +88,7 @@ async def test_end_to_end_import_insert_check_confirm_save_print(
         # 2. the handover screen; the token goes into the reader
         screen = desk.handover()
         await app.push_screen(screen)
-        desk.insert(issued)
+        desk.insert(issued.token)
         await wait_until(pilot, lambda: screen.assessment is not None)
         assessment = screen.assessment
         assert assessment is not None and assessment.ok, [c.localized() for c in (assessment and assessment.failures) or []]
@@ -181,7 +125,7 @@ def seed(desk: Desk, issued: Issued, name: str = "Nguyễn Thị Ánh Tuyết", 
 
 
 async def read_in(desk: Desk, pilot: Any, screen: HandoverScreen, issued: Issued) -> None:
-    desk.insert(issued)
+    desk.insert(issued.token)
     await wait_until(pilot, lambda: screen.assessment is not None)
 
 
@@ -200,7 +144,7 @@ async def test_wrong_holder_blocks_and_only_an_admin_overrides_with_a_reason(
         await pilot.pause()
         assert "Không được bàn giao" in screen.status_text
     assert desk.kiosk.store.records(type="handover") == []
-    desk.pull(issued)
+    desk.pull(issued.token)
     admin = desk.handover(ADMIN)
     async with desk.app(admin).run_test(size=(120, 60)) as pilot:
         await read_in(desk, pilot, admin, issued)
@@ -226,7 +170,7 @@ async def test_token_pulled_mid_handover_records_nothing(desk: Desk, issue: Call
     async with desk.app(screen).run_test(size=(120, 60)) as pilot:
         await read_in(desk, pilot, screen, issued)
         await type_text(pilot, "092186001234")
-        desk.pull(issued)  # the reader reports the card gone
+        desk.pull(issued.token)  # the reader reports the card gone
         await wait_until(pilot, lambda: screen.assessment is None)
         assert "đã bị rút ra trước khi lưu biên bản; chưa có gì được ghi nhận" in screen.status_text
         await pilot.press("f9")
@@ -288,7 +232,7 @@ async def test_batch_for_a_units_representative(desk: Desk, issue: Callable[...,
         await read_in(desk, pilot, screen, first)
         await pilot.press("f4")
         assert "Lô có 1 thiết bị" in screen.status_text
-        desk.pull(first)
+        desk.pull(first.token)
         await read_in(desk, pilot, screen, second)
         await pilot.press("f9")
         await wait_until(pilot, lambda: screen.printed is not None, timeout=120)

@@ -21,26 +21,21 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
-from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Static
 
-from helpdesk.extension import OperatorRef, TokenInfo, TokenInserted, TokenRemoved, WorkflowContext
+from helpdesk.extension import OperatorRef, TokenInfo, WorkflowContext
 from helpdesk.testing.ca import TestCA, build_name, person_subject, pooled_key
-from helpdesk.testing.fixtures_tokens import TEST_CARD_ATR
+from helpdesk.testing.host import ReaderDesk
 from helpdesk.testing.kit import (
     Kiosk,
     ModuleRegistry,
-    ReaderEvent,
     Settings,
-    TokenRemovedEvent,
-    TokenTracker,
     TokenWorker,
-    TrackerTokenInserted,
     load_settings,
     open_kiosk,
 )
-from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
+from helpdesk.testing.softhsm import Issued, SoftHSMStore
 
 OPERATOR = OperatorRef("op-binh", "Trần Văn Bình", "operator")
 HOLDER = "Nguyễn Thị Ánh Tuyết"
@@ -192,26 +187,12 @@ def context(kiosk: Kiosk, token: TokenInfo | None = None) -> WorkflowContext:
     return kiosk.context(OPERATOR, token)
 
 
-@dataclasses.dataclass
-class Issued:
-    token: ProvisionedToken
-    cert: x509.Certificate
-
-    @property
-    def serial(self) -> str:
-        return self.token.serial
-
-
 @pytest.fixture
 def issue(softhsm: SoftHSMStore, test_ca: TestCA) -> Callable[..., Issued]:
     """``issue(ca=…, **add_identity kwargs)``: a fresh token holding a key and certificate."""
 
-    def make(ca: TestCA | None = None, name: str = HOLDER, key_index: int = 1, inserted: bool = True,
-             **kwargs: Any) -> Issued:
-        token = softhsm.create_token(inserted=inserted)
-        subject = person_subject(name=name)
-        cert = softhsm.add_identity(token, ca or test_ca, subject=subject, key_index=key_index, **kwargs)
-        return Issued(token, cert)
+    def make(ca: TestCA | None = None, name: str = HOLDER, **kwargs: Any) -> Issued:
+        return softhsm.issue(ca or test_ca, name=name, national_id=None, **kwargs)
 
     return make
 
@@ -239,44 +220,7 @@ def files_under(folder: Path) -> list[Path]:
 
 
 # ---- Pilot: a small host app with a real token tracker ------------------------------------
-READER = "Virtual PCD 00 00"
-
-
-class Host(App[None]):
-    """The smallest kiosk: shows one screen, forwards the door's token messages to it."""
-
-    def __init__(self, first: Screen[Any]) -> None:
-        super().__init__()
-        self.first = first
-
-    def on_mount(self) -> None:
-        self.push_screen(self.first)
-
-    def token_event(self, event: object) -> None:  # from the tracker's threads
-        if isinstance(event, TrackerTokenInserted):
-            self.screen.post_message(TokenInserted(event.token))
-        elif isinstance(event, TokenRemovedEvent):
-            self.screen.post_message(TokenRemoved(event.serial))
-
-
-@dataclasses.dataclass
-class Desk:
-    kiosk: Kiosk
-    softhsm: SoftHSMStore
-    registry: ModuleRegistry
-    host: Host | None = None
-    tracker: TokenTracker | None = None
-
-    def app(self, screen: Screen[Any]) -> Host:
-        self.host = Host(screen)
-        self.tracker = TokenTracker(self.kiosk.worker, self.registry, self.host.token_event)
-        return self.host
-
-    def insert(self, issued: Issued) -> None:
-        self.softhsm.insert(issued.token)
-        assert self.tracker is not None
-        self.tracker.handle(ReaderEvent("card_inserted", READER, atr=TEST_CARD_ATR))
-
+class Desk(ReaderDesk):
     def context(self, token: TokenInfo | None = None) -> WorkflowContext:
         return self.kiosk.context(OPERATOR, token)
 

@@ -27,7 +27,7 @@ async def test_test_signing_by_keyboard(desk: Desk, issue: Callable[..., Issued]
     screen = TestSignScreen(desk.context())
     async with desk.app(screen).run_test(size=(120, 60)) as pilot:
         assert "Hãy cắm thiết bị" in screen.status_text
-        desk.insert(issued)
+        desk.insert(issued.token)
         await wait_until(pilot, lambda: screen.prepared is not None)
         shown = screen_text(screen)
         assert "Mã PIN người dùng: bình thường" in shown and "Đầu đọc có bàn phím PIN: không" in shown
@@ -129,7 +129,7 @@ async def test_handover_then_the_holder_signs_the_record(handover_plugin: str, d
                            "token_serial": issued.serial}, "test")
     handover = HandoverScreen(desk.context())
     async with desk.app(handover).run_test(size=(120, 60)) as pilot:
-        desk.insert(issued)
+        desk.insert(issued.token)
         await wait_until(pilot, lambda: handover.assessment is not None)
         await type_text(pilot, "092186001234")
         await pilot.press("f9")

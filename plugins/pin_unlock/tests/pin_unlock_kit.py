@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +15,6 @@ from helpdesk.extension import (
     OperatorRef,
     Subscriber,
     TokenInfo,
-    TokenInserted,
-    TokenRemoved,
     WorkflowContext,
 )
 from helpdesk.testing.ca import person_subject
@@ -79,27 +76,6 @@ def unlock_screen(ctx: WorkflowContext) -> Any:
 
 def change_screen(ctx: WorkflowContext) -> Any:
     return next(w for w in WORKFLOWS if w.id == "pin_change").open(ctx)
-
-
-class HostApp(App[None]):
-    """A bare app that opens one workflow screen, as the kiosk's menu would."""
-
-    def __init__(self, screen_factory: Callable[[], Any]) -> None:
-        super().__init__()
-        self.screen_factory = screen_factory
-
-    def on_mount(self) -> None:
-        self.push_screen(self.screen_factory())
-
-
-def pulled(app: App[Any], serial: str) -> None:
-    """What the kiosk app tells every open screen when the token leaves the reader."""
-    app.screen.post_message(TokenRemoved(serial))
-
-
-def inserted(app: App[Any], token: TokenInfo) -> None:
-    """What the kiosk app tells every open screen when a token was inserted and read."""
-    app.screen.post_message(TokenInserted(token))
 
 
 def status(app: App[Any]) -> str:

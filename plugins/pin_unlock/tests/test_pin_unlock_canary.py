@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pin_unlock_kit import HOLDER_ID, HostApp, change_screen, make_desk, unlock_screen
+from pin_unlock_kit import HOLDER_ID, change_screen, make_desk, unlock_screen
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from helpdesk.extension import PinIncorrect, Secret
+from helpdesk.testing.host import ScreenHost
 from helpdesk.testing.kit import InjectedFault
 from helpdesk.testing.pdftools import pdf_text
 
@@ -82,7 +83,7 @@ async def test_pin_canary_never_found(kiosk: Any, softhsm: Any, test_ca: Any, he
         await settle(pilot)
 
     # 1. The unlock workflow: wrong SO PIN, mismatching new PINs, then the real unlock.
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=(110, 46)) as pilot:
         await settle(pilot)
         await pilot.press(*HOLDER_ID, "enter")
@@ -106,7 +107,7 @@ async def test_pin_canary_never_found(kiosk: Any, softhsm: Any, test_ca: Any, he
     worker.verify_pin(serial, Secret(pins["new_1"])).result(10)
 
     # 2. The change workflow: a wrong old PIN, then the change.
-    app = HostApp(lambda: change_screen(desk.context()))
+    app = ScreenHost(lambda: change_screen(desk.context()))
     async with app.run_test(size=(110, 46)) as pilot:
         await settle(pilot)
         await keys(pilot, app, "change-wrong-old", pins["wrong_old"])
@@ -132,7 +133,7 @@ async def test_pin_canary_never_found(kiosk: Any, softhsm: Any, test_ca: Any, he
 
     # 4. The PIN-pad workflow (FAULT INJECTION of the flag): no PIN typed at all.
     worker.inject_fault(serial, InjectedFault(flags={"protected_authentication_path": True})).result(5)
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=(110, 46)) as pilot:
         await settle(pilot)
         await pilot.press(*HOLDER_ID, "enter", "f9")

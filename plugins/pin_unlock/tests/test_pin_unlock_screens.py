@@ -14,11 +14,8 @@ from pin_unlock_kit import (
     ADMIN,
     HOLDER_ID,
     Desk,
-    HostApp,
     PauseAtSoLogin,
     change_screen,
-    inserted,
-    pulled,
     status,
     texts,
     unlock_screen,
@@ -29,6 +26,7 @@ from textual.widgets import Input
 
 from helpdesk import hookimpl
 from helpdesk.extension import Problem, Secret, Workflow
+from helpdesk.testing.host import ScreenHost
 from helpdesk.testing.kit import InjectedFault, load_settings
 from helpdesk.testing.pdftools import pdf_text
 
@@ -80,7 +78,7 @@ def attempts(desk: Desk) -> list[Any]:
 async def test_whole_unlock_by_keyboard(desk: Desk) -> None:
     for _ in range(3):
         assert not verifies(desk, "000000")
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -127,7 +125,7 @@ async def test_whole_unlock_by_keyboard(desk: Desk) -> None:
 
 async def test_fault_injection_final_try_needs_typed_confirmation_on_screen(desk: Desk) -> None:
     desk.kiosk.worker.inject_fault(desk.token.serial, InjectedFault(flags={"so_pin_final_try": True})).result(5)
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -166,7 +164,7 @@ async def test_fault_injection_so_pin_locked_offers_request_list_and_renewal(des
                                                                             register_plugin: Any) -> None:
     desk.kiosk.worker.inject_fault(desk.token.serial, InjectedFault(flags={"so_pin_locked": True},
                                                                     so_login_error=p11e.PinLocked)).result(5)
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -183,7 +181,7 @@ async def test_fault_injection_so_pin_locked_offers_request_list_and_renewal(des
     assert attempts(desk) == []  # no SO try was spent
 
     register_plugin(RenewalPlugin(), "renewal_stub")
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await enter(pilot, HOLDER_ID)
@@ -198,7 +196,7 @@ async def test_so_pin_not_held_at_this_desk(desk: Desk, settings_text: Any) -> N
 
     settings_text('[pin_unlock]\nso_pin_held = ["SafeNet*"]\n')
     ctx = replace(desk.context(), settings=load_settings())
-    app = HostApp(lambda: unlock_screen(ctx))
+    app = ScreenHost(lambda: unlock_screen(ctx))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "không giữ mã này" in texts(app)
@@ -209,7 +207,7 @@ async def test_so_pin_not_held_at_this_desk(desk: Desk, settings_text: Any) -> N
 
 
 async def test_wrong_so_pin_on_screen_then_right_one(desk: Desk) -> None:
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await enter(pilot, HOLDER_ID)
@@ -223,7 +221,7 @@ async def test_wrong_so_pin_on_screen_then_right_one(desk: Desk) -> None:
 
 
 async def test_admin_override_by_keyboard(desk: Desk) -> None:
-    app = HostApp(lambda: unlock_screen(desk.context(ADMIN)))
+    app = ScreenHost(lambda: unlock_screen(desk.context(ADMIN)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("tab")
@@ -238,7 +236,7 @@ async def test_admin_override_by_keyboard(desk: Desk) -> None:
 
 
 async def test_operator_cannot_override(desk: Desk) -> None:
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert not app.screen.query("#override-reason")
@@ -249,7 +247,7 @@ async def test_operator_cannot_override(desk: Desk) -> None:
 async def test_fault_injection_pin_pad_reader_shows_no_pin_field(desk: Desk) -> None:
     desk.kiosk.worker.inject_fault(desk.token.serial, InjectedFault(
         flags={"protected_authentication_path": True})).result(5)
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "Đầu đọc có bàn phím: có: mã PIN được nhập trên đầu đọc" in texts(app)
@@ -273,7 +271,7 @@ async def test_token_pulled_mid_unlock_then_reinserted_is_reported_honestly(desk
     pause = PauseAtSoLogin()
     worker = desk.kiosk.worker
     worker.inject_fault(desk.token.serial, pause).result(5)
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await enter(pilot, HOLDER_ID)
@@ -286,7 +284,7 @@ async def test_token_pulled_mid_unlock_then_reinserted_is_reported_honestly(desk
         assert "không rút thiết bị ra" in message(app).lower()
         softhsm.remove(desk.token)
         worker.note_card_removed("Virtual PCD 00 00")
-        pulled(app, desk.token.serial)
+        app.pulled(desk.token.serial)
         pause.go.set()
         await settle(pilot)
         text = message(app)
@@ -294,7 +292,7 @@ async def test_token_pulled_mid_unlock_then_reinserted_is_reported_honestly(desk
 
         worker.inject_fault(desk.token.serial, None).result(5)
         softhsm.insert(desk.token)
-        inserted(app, worker.identify(desk.token.serial).result(10))
+        app.inserted(worker.identify(desk.token.serial).result(10))
         await settle(pilot)
         assert "Mã PIN người dùng: bình thường" in texts(app)
         assert "Lần thực hiện bị gián đoạn chưa hoàn tất" in message(app)
@@ -305,7 +303,7 @@ async def test_token_pulled_mid_unlock_then_reinserted_is_reported_honestly(desk
 
 
 async def test_change_pin_by_keyboard(desk: Desk) -> None:
-    app = HostApp(lambda: change_screen(desk.context()))
+    app = ScreenHost(lambda: change_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -327,7 +325,7 @@ async def test_change_pin_by_keyboard(desk: Desk) -> None:
 async def test_fault_injection_locked_user_pin_change_screen_sends_to_unlock(desk: Desk) -> None:
     desk.kiosk.worker.inject_fault(desk.token.serial, InjectedFault(flags={"user_pin_locked": True},
                                                                     user_login_error=p11e.PinLocked)).result(5)
-    app = HostApp(lambda: change_screen(desk.context()))
+    app = ScreenHost(lambda: change_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "khôi phục mật khẩu" in message(app)
@@ -337,7 +335,7 @@ async def test_fault_injection_locked_user_pin_change_screen_sends_to_unlock(des
 async def test_fault_injection_pin_pad_final_try_needs_the_confirmation_too(desk: Desk) -> None:
     desk.kiosk.worker.inject_fault(desk.token.serial, InjectedFault(
         flags={"protected_authentication_path": True, "so_pin_final_try": True})).result(5)
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await enter(pilot, HOLDER_ID)
@@ -355,7 +353,7 @@ async def test_broken_settings_are_shown_and_nothing_is_tried(desk: Desk, settin
 
     settings_text("[pin_unlock]\npin_min_length = 30\npin_max_length = 8\n")
     ctx = replace(desk.context(), settings=load_settings())
-    app = HostApp(lambda: unlock_screen(ctx))
+    app = ScreenHost(lambda: unlock_screen(ctx))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "pin_min_length lớn hơn pin_max_length" in message(app)
@@ -376,7 +374,7 @@ async def test_fault_injection_a_validate_hook_refusing_the_request_is_shown_on_
                                                                                       register_plugin: Any) -> None:
     desk.kiosk.worker.inject_fault(desk.token.serial, InjectedFault(flags={"so_pin_locked": True})).result(5)
     register_plugin(RefuseRequests(), "unit_requests")
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await enter(pilot, HOLDER_ID)
@@ -390,12 +388,12 @@ async def test_another_token_inserted_does_not_take_over_the_workflow(desk: Desk
     """The door's ``self.token`` follows the reader; an unlock stays with the token whose
     holder was identified, whatever else is inserted meanwhile."""
     other = softhsm.create_token(label="Thiết bị khác")
-    app = HostApp(lambda: unlock_screen(desk.context()))
+    app = ScreenHost(lambda: unlock_screen(desk.context()))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await enter(pilot, HOLDER_ID)
         assert app.screen.current_step == "so"
-        inserted(app, desk.kiosk.worker.identify(other.serial).result(10))
+        app.inserted(desk.kiosk.worker.identify(other.serial).result(10))
         await settle(pilot)
         assert app.screen.token.serial == desk.token.serial and app.screen.current_step == "so"
         assert other.serial not in texts(app)

@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
 import helpdesk_renewal.plugin
 from helpdesk_renewal import requests
 from helpdesk_renewal.screen import RenewalScreen
 from renewal_kit import form
 from renewal_records import hand_over
-from textual.app import App
 from textual.widgets import DataTable
 
 from helpdesk.extension import Period, ReportSection, WorkflowContext
 from helpdesk.testing.ca import TestCA, person_subject
 from helpdesk.testing.fixtures_store import make_units
+from helpdesk.testing.host import ScreenHost
 from helpdesk.testing.softhsm import SoftHSMStore
-
-
-class HostApp(App[None]):
-    """A bare app that opens one workflow screen, as the kiosk's menu would."""
-
-    def __init__(self, factory: Callable[[], Any]) -> None:
-        super().__init__()
-        self.factory = factory
-
-    def on_mount(self) -> None:
-        self.push_screen(self.factory())
 
 
 async def test_screen_lists_due_certificates_and_requests(desk: WorkflowContext) -> None:
@@ -37,7 +24,7 @@ async def test_screen_lists_due_certificates_and_requests(desk: WorkflowContext)
     hand_over(desk, 1, name="Nguyễn Thị Ánh Tuyết", national_id="092186001234", unit="UBND phường Tân An",
               token="TK-1", cert_serial="A1", not_after=soon)
     requests.add(desk, [requests.build(desk, "renew", "person", form(cert_serial="A1"), "expiring")])
-    app = HostApp(lambda: RenewalScreen(desk))
+    app = ScreenHost(lambda: RenewalScreen(desk))
     async with app.run_test() as pilot:
         await pilot.pause()
         await app.screen.workers.wait_for_complete()
@@ -84,7 +71,7 @@ async def test_f7_files_revocation_and_reissue_for_the_token_in_the_reader_once(
                                  "email": "vietpq@cantho.gov.vn", "token_serial": token.serial}], "op-binh")
     info = desk.worker.identify(token.serial).result(timeout=30)
     ctx = dataclasses.replace(desk, token=info)
-    app = HostApp(lambda: RenewalScreen(ctx))
+    app = ScreenHost(lambda: RenewalScreen(ctx))
     async with app.run_test() as pilot:
         await pilot.pause()
         await app.screen.workers.wait_for_complete()

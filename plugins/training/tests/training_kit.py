@@ -3,9 +3,8 @@ with real SoftHSM2 tokens carrying test-CA certificates."""
 
 from __future__ import annotations
 
-import unicodedata
+import functools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,12 @@ import pytest
 from helpdesk_training.model import Session, TrainingBook, TrainingClass
 
 from helpdesk.extension import OperatorRef, WorkflowContext
-from helpdesk.testing.ca import TestCA, person_subject
+from helpdesk.testing import rosters
+from helpdesk.testing.ca import TestCA
+from helpdesk.testing.host import type_text as type_text  # the tests import it from here
 from helpdesk.testing.kit import Kiosk, Settings, TokenWorker, load_settings, open_kiosk
-from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
+from helpdesk.testing.rosters import nfd as nfd  # the tests import it from here
+from helpdesk.testing.softhsm import Issued, SoftHSMStore
 
 TRAINER = OperatorRef("tr-lan", "Trần Thị Lan", "trainer")
 CODE = "TH-2018-01"
@@ -35,36 +37,12 @@ PEOPLE = [
 HEADERS = ["STT", "Họ và tên", "Chức vụ", "Đơn vị", "Số định danh cá nhân (CCCD/CMND)", "Số hiệu thiết bị"]
 
 
-def nfd(text: str) -> str:
-    return unicodedata.normalize("NFD", text)
-
-
 def write_xlsx(path: Path, rows: list[list[Any]], headers: list[str] = HEADERS) -> Path:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append([nfd("DANH SÁCH HỌC VIÊN LỚP TẬP HUẤN")])
-    sheet.append([])
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
+    return rosters.write_xlsx(path, rows, headers, "DANH SÁCH HỌC VIÊN LỚP TẬP HUẤN")
 
 
 def write_csv(path: Path, rows: list[list[Any]], headers: list[str] = HEADERS, delimiter: str = ",") -> Path:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if c is None else c for c in row])
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
-    return path
+    return rosters.write_csv(path, rows, headers, delimiter)
 
 
 def roster_rows(people: list[tuple[str, str, str]]) -> list[list[Any]]:
@@ -118,29 +96,11 @@ def make_class(book: TrainingBook, code: str = CODE, capacity: int = 30, session
                                         capacity=capacity))
 
 
-@dataclass
-class Issued:
-    token: ProvisionedToken
-    name: str
-    national_id: str
-
-    @property
-    def serial(self) -> str:
-        return self.token.serial
-
-
 @pytest.fixture
 def issue(softhsm: SoftHSMStore, test_ca: TestCA) -> Callable[..., Issued]:
     """``issue(name, national_id, inserted=True, pin=…)``: a token with the person's certificate
     (their ID number in the subject's UID, as the issuer writes it)."""
-
-    def make(name: str, national_id: str, inserted: bool = True, pin: str = "123456") -> Issued:
-        token = softhsm.create_token(inserted=inserted, pin=pin)
-        subject = person_subject(name=name, uid=f"CCCD:{national_id}")
-        softhsm.add_identity(token, test_ca, subject=subject)
-        return Issued(token, name, national_id)
-
-    return make
+    return functools.partial(softhsm.issue, test_ca)
 
 
 def setup_context(settings: Settings, store: Any, worker: TokenWorker) -> WorkflowContext:
@@ -149,11 +109,3 @@ def setup_context(settings: Settings, store: Any, worker: TokenWorker) -> Workfl
 
     return WorkflowContext(token=None, settings=settings, store=store, worker=worker, operator=TRAINER,
                            form_registry=FormRegistry())
-
-
-KEY_NAMES = {".": "full_stop", "-": "minus", "_": "underscore", "/": "slash", " ": "space"}
-
-
-async def type_text(pilot: Any, text: str) -> None:
-    """Key by key, as the trainer types."""
-    await pilot.press(*(c if c.isalnum() else KEY_NAMES[c] for c in text))
