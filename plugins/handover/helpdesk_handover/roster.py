@@ -475,13 +475,18 @@ def _dmy_column(texts: list[str], today: date) -> dict[str, str] | None:
 
 
 def _births(cells: dict[Any, Any], today: date) -> dict[Any, tuple[str | None, str | None]]:
-    """``{key: _birth(cell, today)}``: a column of "DD/MM/YYYY" texts all at once, else
-    the usual "DD/MM/YYYY" text worked out inline."""
+    """``{key: _birth(cell, today)}``: a column of "DD/MM/YYYY" texts, or of a spreadsheet's
+    date cells, all at once; else the usual "DD/MM/YYYY" text worked out inline."""
+    empty = (None in cells.values()) + ("" in cells.values())
     texts = [cell for cell in cells.values() if type(cell) is str and cell]
-    if len(texts) == len(cells) - (None in cells.values()) - ("" in cells.values()):  # text or empty only
+    if len(texts) == len(cells) - empty:  # text or empty only
         days = _dmy_column(texts, today)
         if days is not None:
             return {key: ((days[cell], None) if cell else (None, None)) for key, cell in cells.items()}
+    dated = [cell for cell in cells.values() if type(cell) is date]
+    if dated and len(dated) == len(cells) - empty and date(1900, 1, 1) <= min(dated) \
+            and max(dated) <= today.replace(year=today.year - 18):  # date cells or empty, each in range
+        return {key: ((cell.isoformat(), None) if cell else (None, None)) for key, cell in cells.items()}
     out: dict[Any, tuple[str | None, str | None]] = {}
     earliest, latest = date(1900, 1, 1), None
     for key, cell in cells.items():
@@ -546,9 +551,15 @@ class _Checker:
         narrowest, widest = min(lengths), max(lengths)
         bad: list[tuple[int, str, dict[str, object]]] = []  # (index, code, params), in the checks' order
 
+        table: list[tuple[Any, ...]] = []  # the chunk's columns (rows all as wide): one transposition in C
+
         def column(index: int | None) -> list[Any]:
             if index is None:
                 return [None] * count
+            if index < narrowest == widest:
+                if not table:
+                    table.extend(zip(*rows, strict=True))
+                return list(table[index])  # a list of its own: the checks below may rewrite cells in it
             if index < narrowest:
                 return list(map(itemgetter(index), rows))
             return [r[index] if index < len(r) else None for r in rows]

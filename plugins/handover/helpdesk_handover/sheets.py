@@ -199,7 +199,7 @@ _PREFIX = re.compile(rb"<(\w+:)?sheetData[\s>/]")
 _FORMULA_CELL = r'<{p}c r="([A-Z]{{1,3}})([0-9]{{1,7}})"[^>]*>\s*<{p}f[\s>/]'
 _WIDE = r'<{p}c r="([A-Z]{{2,3}})[0-9]'
 _ANY_COLUMN = r'<{p}c r="([A-Z]{{1,3}})[0-9]'
-_ROW = r'<{p}row r="([0-9]+)"'
+_ROW = r'<{p}row(?: r="([0-9]+)")?'  # every row (its number, or "" without one): count and height in one pass
 _ODS_FORMULA = re.compile(rb"table:formula=")
 _ODS_REPEAT = re.compile(rb"number-(?:columns|rows)-repeated=\"([0-9]+)\"")
 
@@ -312,8 +312,9 @@ class _SheetScan:
         else:
             for letters in set(re.findall(_WIDE.format(p=tag).encode(), piece)):
                 self.width = max(self.width, column_index(letters.decode()) + 1)
-        self.height = max(self.height, max(map(int, re.findall(_ROW.format(p=tag).encode(), piece)), default=0))
-        self.rows += piece.count(b"<" + p + b"row")
+        numbers = re.findall(_ROW.format(p=tag).encode(), piece)
+        self.height = max(self.height, max(map(int, filter(None, numbers)), default=0))
+        self.rows += len(numbers)
         if b"<" + p + b"f" in piece and any(b"<" + p + b"f" + end in piece for end in (b">", b" ", b"/>")):
             self.formula = True
             for letters, row in re.findall(_FORMULA_CELL.format(p=tag).encode(), piece):
