@@ -55,7 +55,17 @@ class Table:
         self._store = store
         self._validate = validate
         self._table = table
+        self.path = path
         self._storage = AtomicStorage(path, store.current_transaction)
+
+    @property
+    def validator(self) -> RowValidator | None:
+        return self._validate
+
+    @property
+    def section(self) -> str:
+        """The key of the table file's JSON object holding the rows."""
+        return self._table
 
     # ---- reading --------------------------------------------------------------------
     def _rows(self) -> dict[str, Any]:
@@ -192,19 +202,47 @@ class Tables:
         self._open: dict[str, Table] = {}
         self._lock = threading.Lock()
 
-    def open(self, name: str, *, synced: bool = False, validate: RowValidator | None = None,
+    def open(self, name: str, *, synced: bool | None = None, validate: RowValidator | None = None,
              file: str | None = None, table: str = "rows") -> Table:
-        """The table ``name`` ("plugin.table"); created empty on its first write."""
+        """The table ``name`` ("plugin.table"); created empty on its first write.
+
+        The first opening sets its options (``synced`` defaults to False); a later one
+        may leave them out (``None``: as opened) but not contradict them — a second
+        ``validate`` or another ``synced`` would otherwise be silently ignored."""
         with self._lock:
             found = self._open.get(name)
             if found is not None:
+                _check_same(found, synced, validate, file, table)
                 return found
             if file is None and not _NAME.match(name):
                 raise InvalidData("Bad table name {name!r}: use 'plugin.table' (lower-case)", name=name)
             path = self._directory / (file or f"table-{name}.json")
-            found = self._open[name] = Table(self._store, name, path, synced=synced, validate=validate, table=table)
+            found = self._open[name] = Table(self._store, name, path, synced=bool(synced), validate=validate,
+                                             table=table)
             return found
 
     def names(self) -> list[str]:
         with self._lock:
             return sorted(self._open)
+
+
+def _check_same(table: Table, synced: bool | None, validate: RowValidator | None, file: str | None,
+                section: str) -> None:
+    """Refuse reopening ``table`` with options other than those it was opened with."""
+    differs = [what for what, clash in (
+        ("synced", synced is not None and synced != table.synced),
+        ("validate", validate is not None and not _same_check(validate, table.validator)),
+        ("file", file is not None and Path(file).name != table.path.name),
+        ("table", section != table.section),
+    ) if clash]
+    if differs:
+        raise InvalidData("Table {name} is already open with other options ({options}): open it the same way "
+                          "everywhere, or leave the options out", name=table.name, options=", ".join(differs))
+
+
+def _same_check(one: RowValidator, other: RowValidator | None) -> bool:
+    """The same function, bound method, or the same lambda made again (same code)."""
+    if other is None:
+        return False
+    code = getattr(one, "__code__", None)
+    return one == other or (code is not None and code is getattr(other, "__code__", None))

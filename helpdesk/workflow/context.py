@@ -144,9 +144,11 @@ class WorkflowContext:
         return number.text(self.settings.organisation.code)
 
     # ---- plugin tables --------------------------------------------------------------
-    def table(self, name: str, *, synced: bool = False, validate: RowValidator | None = None) -> Table:
+    def table(self, name: str, *, synced: bool | None = None, validate: RowValidator | None = None) -> Table:
         """The plugin table ``name`` ("plugin.table"): crash-safe rows, each change audited;
-        ``synced=True`` also queues each change for the registry."""
+        ``synced=True`` also queues each change for the registry. The first opening sets
+        the options; later ones may leave them out, and contradicting them raises
+        ``InvalidData``."""
         return self.store.tables.open(name, synced=synced, validate=validate)
 
     # ---- paper ----------------------------------------------------------------------

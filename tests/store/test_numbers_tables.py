@@ -95,6 +95,27 @@ def test_table_validator_refuses_and_writes_nothing(tmp_path: Path) -> None:
         assert len(table) == 0 and not (tmp_path / "table-renewal.requests.json").exists()
 
 
+def _needs_type(row: object) -> list[str]:
+    return []
+
+
+def test_reopening_a_table_with_other_options_is_refused(tmp_path: Path) -> None:
+    with open_store(tmp_path, "k1", record_types=_types()) as store:
+        first = store.tables.open("renewal.requests", synced=True, validate=_needs_type)
+        assert store.tables.open("renewal.requests") is first  # options left out: as opened
+        assert store.tables.open("renewal.requests", synced=True, validate=_needs_type) is first
+        with pytest.raises(InvalidData, match=r"renewal.requests is already open with other options \(synced\)"):
+            store.tables.open("renewal.requests", synced=False)
+        with pytest.raises(InvalidData, match=r"\(validate\)"):
+            store.tables.open("renewal.requests", validate=lambda row: ["another check"])
+        for _ in range(2):  # a lambda made again at the same place is the same check
+            store.tables.open("training.classes", validate=lambda row: [] if row.get("title") else ["title"])
+        plain = store.tables.open("training.notes")
+        with pytest.raises(InvalidData, match=r"\(synced, validate\)"):  # a check added later would be ignored
+            store.tables.open("training.notes", synced=True, validate=_needs_type)
+        assert plain.synced is False and first.synced is True
+
+
 def _load_child() -> ModuleType:
     spec = importlib.util.spec_from_file_location("helpdesk_numbered_child", CHILD)
     assert spec and spec.loader
