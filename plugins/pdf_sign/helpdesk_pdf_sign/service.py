@@ -36,6 +36,8 @@ from helpdesk_pdf_sign.signing import NotAPdf, SignRequest, next_field_name, sig
 from helpdesk_pdf_sign.verify import SignatureReport, verify_pdf
 
 SIGNED_KIND = "signed-test"
+#: hex digits of the signed PDF's SHA-256 naming its archived file (it is known before the record)
+ARCHIVE_KEY_LENGTH = 20
 RECEIPT_KIND = "sign-receipt"
 HANDOVER_SIGNED_KIND = "handover-signed"
 SIGNING_USAGES = {"digital_signature", "content_commitment"}
@@ -153,7 +155,8 @@ def sign_document(ctx: WorkflowContext, prepared: Prepared, document: Document, 
 
     Refuses (:class:`CertificateRefused`) before asking the token anything when a check
     failed. ``archive_as`` = (kind, key, when) names the archived signed PDF (default:
-    ``signed-test-<record id>``); ``out`` also writes it there.
+    ``signed-test-<first 20 hex digits of its SHA-256>``, the record's ``signed_sha256``);
+    ``out`` also writes it there.
     """
     config = config or SignConfig.from_settings(ctx.settings)
     report = prepared.report
@@ -168,11 +171,13 @@ def sign_document(ctx: WorkflowContext, prepared: Prepared, document: Document, 
     )
     signed = sign_on_token(ctx.worker, prepared.token.serial, pin, request, on_signing=on_signing)
     signature = verify_pdf(signed, trust, fetch=config.revocation and not embed, timeout=config.fetch_timeout)[-1]
+    # The signed PDF is kept before the record that names it: a crash or a full disk in
+    # between leaves a kept PDF without a record, never a record whose PDF is lost.
+    kind, key, when = archive_as or (SIGNED_KIND, hashlib.sha256(signed).hexdigest()[:ARCHIVE_KEY_LENGTH], None)
+    signed_path = ctx.archive(signed, kind, key, when=when)
     record = ctx.commit(RECORD_TYPE, {"subscriber_id": subscriber_id, "token_serial": prepared.token.serial,
                                       "cert_serial": prepared.cert_info.serial},
                         payload(ctx, prepared, document, signed, request.level, signature))
-    kind, key, when = archive_as or (SIGNED_KIND, record.id, None)
-    signed_path = ctx.archive(signed, kind, key, when=when)
     receipt_path = ctx.archive(ctx.forms.render(RECEIPT, record), RECEIPT_KIND, record.id)
     out_path = write_file(out, signed) if out is not None else None
     return Outcome(record, signature, signed, signed_path, receipt_path, out_path)

@@ -25,7 +25,7 @@ from pdf_sign_kit import (
     unused_url,
 )
 
-from helpdesk.extension import ConfigError, Secret
+from helpdesk.extension import ConfigError, Secret, StoreError
 from helpdesk.testing.ca import TestCA
 from helpdesk.testing.kit import Kiosk, Settings, TokenWorker, open_kiosk
 from helpdesk.testing.pdftools import pdf_text
@@ -143,6 +143,29 @@ def test_timestamp_server_down_refuses_and_writes_nothing(pdf_sign_plugin: str, 
         kiosk.close()
     assert "Máy chủ cấp dấu thời gian" in caught.value.localized() and "chưa ký gì" in caught.value.localized()
     assert files_under(helpdesk_home / "archive") == []
+
+
+def test_an_archive_that_cannot_be_written_leaves_no_record(kiosk: Kiosk, issue: Callable[..., Issued],
+                                                            helpdesk_home: Path) -> None:
+    """The signed PDF is archived before the record is committed: no record without its PDF."""
+    issued = issue()
+    token = read_token(kiosk, issued.serial)
+    ctx = context(kiosk, token)
+    prepared = service.prepare(ctx, token)
+    document = service.make_test_document(ctx, prepared)
+    archive = helpdesk_home / "archive"
+    archive.mkdir(exist_ok=True)
+    blocker = archive / f"{datetime.now().astimezone():%Y}"
+    blocker.write_bytes(b"")  # a file where the year's folder goes: the archive refuses (even for root)
+    try:
+        with pytest.raises(StoreError, match="archive"):
+            service.sign_document(ctx, prepared, document, Secret(issued.token.pin))
+        assert ctx.store.records(type="pdf_sign.test") == []
+    finally:
+        blocker.unlink()
+    outcome = service.sign_document(ctx, prepared, document, Secret(issued.token.pin))
+    assert outcome.signed_path.name == f"signed-test-{outcome.record.payload['signed_sha256'][:20]}.pdf"
+    assert outcome.signed_path.read_bytes() == outcome.signed and len(ctx.store.records(type="pdf_sign.test")) == 1
 
 
 def test_the_signing_certificate_is_chosen_over_an_encryption_one(kiosk: Kiosk, issue: Callable[..., Issued],
