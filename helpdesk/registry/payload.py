@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, case, cast, func, type_coerce
+from sqlalchemy import ColumnElement, case, cast, func, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import String
 
-#: the column's type: JSONB on PostgreSQL, JSON (text) elsewhere
-PayloadType = JSON().with_variant(JSONB(), "postgresql")
+from helpdesk.registry.schema import records
 
 NUL = "\x00"
 REPLACEMENT = "\ufffd"
@@ -46,8 +45,6 @@ def without_nul(value: Any) -> Any:
 def payload_text(dialect: str, *path: str) -> ColumnElement[Any]:
     """``payload.<path>`` as text, as :func:`helpdesk.reports.counting.text_of` shows
     a value: NULL when missing or null, booleans ``true``/``false``, numbers in digits."""
-    from helpdesk.registry.schema import records
-
     column = records.c.payload
     if dialect == "postgresql":
         if len(path) == 1:

@@ -12,14 +12,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
-
-from helpdesk.registry.payload import PayloadType
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 
 #: an auto-increment key that is a rowid alias on SQLite and a bigint on PostgreSQL
 AutoKey = BigInteger().with_variant(Integer(), "sqlite")
+#: a record's payload beside its body: JSONB on PostgreSQL, JSON (text) elsewhere
+PayloadType = JSON().with_variant(JSONB(), "postgresql")
 
 kiosks = Table(
     "kiosks", metadata,
