@@ -91,6 +91,25 @@ class InjectedFault:
     flags: dict[str, bool] = field(default_factory=dict)
     user_login_error: type[p11e.PKCS11Error] | None = None
     so_login_error: type[p11e.PKCS11Error] | None = None
+    #: the token has no room left: making a key or an object raises CKR_DEVICE_MEMORY
+    full: bool = False
+
+
+class _FullSession:
+    """A session on a token with no room left (:attr:`InjectedFault.full`): calls that
+    store a new object raise ``DeviceMemory`` as a full token does; the rest is real."""
+
+    STORING = frozenset({"generate_keypair", "generate_key", "create_object", "copy"})
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.STORING:
+            def refuse(*args: Any, **kwargs: Any) -> Any:
+                raise p11e.DeviceMemory()
+            return refuse
+        return getattr(self._session, name)
 
 
 @dataclass
@@ -445,7 +464,7 @@ class TokenWorker:
                 self._lib(choice).reinitialize()
             raise _pin_error(exc, so=so_pin is not None) from None
         try:
-            yield session
+            yield _FullSession(session) if fault and fault.full else session
         finally:
             try:
                 session.close()  # python-pkcs11 logs out first when logged in

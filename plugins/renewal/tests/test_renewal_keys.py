@@ -21,6 +21,7 @@ from renewal_kit import form, run
 
 from helpdesk.extension import PinIncorrect, Secret, TokenError, WorkflowContext, list_keys
 from helpdesk.testing.ca import TestCA, person_subject, pooled_key
+from helpdesk.testing.kit import InjectedFault
 from helpdesk.testing.softhsm import ProvisionedToken, SoftHSMStore
 
 NAME = "Nguyễn Thị Ánh Tuyết"
@@ -181,6 +182,35 @@ def test_a_token_that_refuses_key_generation_changes_nothing(
     with pytest.raises(RenewalError, match="did not make an RSA-256 key pair"):
         make_request_csr(ctx, token.serial, PIN, bits=256)
     assert _state(ctx, token) == before
+
+
+def test_fault_injection_a_full_token_refuses_the_key_and_the_certificate_and_nothing_changes(
+        ctx: WorkflowContext, holder: tuple[ProvisionedToken, x509.Certificate], test_ca: TestCA) -> None:
+    """SoftHSM2 never runs out of room: ``InjectedFault(full=True)`` makes the session at
+    our TokenWorker boundary refuse new objects with CKR_DEVICE_MEMORY, as a full token does."""
+    token, old = holder
+    row = _renew_request(ctx, token, old)
+    before = _state(ctx, token)
+    ctx.worker.inject_fault(token.serial, InjectedFault(full=True)).result(timeout=10)
+    try:
+        with pytest.raises(RenewalError) as caught:
+            make_request_csr(ctx, token.serial, PIN)
+        assert "Thiết bị đã đầy" in caught.value.localized()
+    finally:
+        ctx.worker.inject_fault(token.serial, None).result(timeout=10)
+    assert _state(ctx, token) == before  # no key pair, no request change
+    requests.set_status(ctx, row["id"], "submitted")
+    made, _saved = make_request_csr(ctx, token.serial, PIN)  # room again: the key pair is made
+    cert = _issue(test_ca, made.pem)
+    before = _state(ctx, token)
+    ctx.worker.inject_fault(token.serial, InjectedFault(full=True)).result(timeout=10)
+    try:
+        with pytest.raises(TokenError, match="full"):
+            install(ctx, token.serial, PIN, cert.public_bytes(serialization.Encoding.PEM), name="c.pem")
+    finally:
+        ctx.worker.inject_fault(token.serial, None).result(timeout=10)
+    assert _state(ctx, token) == before  # the certificate is not on the token, the request still submitted
+    assert requests.get(ctx, row["id"])["status"] == "submitted"
 
 
 def test_a_wrong_pin_changes_nothing(ctx: WorkflowContext, holder: tuple[ProvisionedToken, x509.Certificate],
