@@ -317,7 +317,7 @@ def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off for the length of one roster. 100k rows make about
     a million lists, dicts and tuples, none in a reference cycle (nothing for the collector
     to free); its passes over them — the young ones every 700 allocations, the whole heap
-    again each time it grows by a quarter — took a fifth of an import."""
+    again each time it grows by a quarter — took about a fifth of an import."""
     was_on = gc.isenabled()
     gc.disable()
     try:
