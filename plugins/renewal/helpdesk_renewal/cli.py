@@ -78,7 +78,8 @@ def request() -> None:
 def _line(row: dict[str, Any]) -> str:
     language = get_language()
     return "  ".join((row["id"], label(TYPES, row["type"], language), status_label(row["type"], row["status"], language),
-                      row["name"], row["national_id"], row["unit"], row.get("list_number") or ""))
+                      row["name"], row["national_id"] or row.get("tax_code") or row.get("budget_code") or "",
+                      row["unit"], row.get("list_number") or ""))
 
 
 @request.command("add")
@@ -86,13 +87,20 @@ def _line(row: dict[str, Any]) -> str:
 @click.option("--kind", type=click.Choice(list(KINDS)), default="person", show_default=True)
 @click.option("--reason", type=click.Choice([r for r in REASONS if r]), default=None)
 @click.option("--subscriber", default=None, help="Fill the form from this roster entry (subscriber id).")
-@click.option("--name", default=None)
+@click.option("--name", default=None,
+              help="The holder: a person's full name, an organisation's name or a device's, service's or software's.")
 @click.option("--position", default=None)
-@click.option("--unit", default=None, help="Unit id or name.")
+@click.option("--unit", default=None,
+              help="Unit id or name: a person's unit, a device's managing agency (default for an organisation: "
+                   "its name).")
 @click.option("--national-id", default=None, help="12-digit citizen ID (CCCD).")
 @click.option("--email", default=None, help="Official e-mail (….gov.vn).")
 @click.option("--phone", default=None)
 @click.option("--birth", default=None, help="Date of birth (YYYY-MM-DD).")
+@click.option("--address", default=None, help="Organisation: its address (Mẫu 02).")
+@click.option("--tax-code", default=None, help="Organisation: tax code (10 digits, or 10 digits-3 digits).")
+@click.option("--budget-code", default=None, help="Organisation: budget relation code (7 digits).")
+@click.option("--province", default=None, help="Organisation: province or city (default: the department's).")
 @click.option("--token", "token_serial", default=None, help="Token serial (số hiệu thiết bị).")
 @click.option("--cert", "cert_serial", default=None, help="Current certificate serial (hex).")
 @click.option("--new-info", default=None, help="Details to change (Mẫu 04).")
@@ -102,9 +110,12 @@ def _line(row: dict[str, Any]) -> str:
 @operator_option
 def request_add(type_: str, kind: str, reason: str | None, subscriber: str | None, name: str | None,
                 position: str | None, unit: str | None, national_id: str | None, email: str | None,
-                phone: str | None, birth: str | None, token_serial: str | None, cert_serial: str | None,
+                phone: str | None, birth: str | None, address: str | None, tax_code: str | None,
+                budget_code: str | None, province: str | None, token_serial: str | None, cert_serial: str | None,
                 new_info: str | None, with_revoke: bool, note: str, as_json: bool, operator: str | None) -> None:
-    """File a request (refused if the same person has one open)."""
+    """File a request for a person's, an organisation's (--kind organisation: --name, --address,
+    --tax-code and/or --budget-code, --email) or a device's certificate (--kind device: --name,
+    --unit, --email); refused if the same holder has one open."""
     from helpdesk_renewal import requests
 
     if with_revoke and type_ != "reissue":
@@ -112,7 +123,8 @@ def request_add(type_: str, kind: str, reason: str | None, subscriber: str | Non
     with _context(operator) as ctx:
         data: dict[str, Any] = requests.from_subscriber(ctx, subscriber) if subscriber else {}
         given = {"name": name, "position": position, "national_id": national_id, "email": email, "phone": phone,
-                 "date_of_birth": birth, "token_serial": token_serial, "cert_serial": cert_serial,
+                 "date_of_birth": birth, "address": address, "tax_code": tax_code, "budget_code": budget_code,
+                 "province": province, "token_serial": token_serial, "cert_serial": cert_serial,
                  "new_info": new_info}
         data.update({k: v for k, v in given.items() if v is not None})
         if unit is not None:
@@ -307,12 +319,14 @@ def import_command(path: Path, skip_invalid: bool, as_json: bool, operator: str 
         report = import_delivery(ctx, path, skip_invalid=skip_invalid)
     if as_json:
         _echo_json({"rows": len(report.rows),
-                    "bad": [{"line": r.line, "problems": [p.localized() for p in r.problems]} for r in report.bad],
+                    "bad": [{"sheet": r.sheet, "line": r.line, "problems": [p.localized() for p in r.problems]}
+                            for r in report.bad],
                     "certificates": report.applied, "requests": report.updated_requests})
     else:
         click.echo(_("{good} good rows, {bad} bad rows").format(good=len(report.good), bad=len(report.bad)))
         for row in report.bad:
-            click.echo(_("Line {line}: {problems}").format(line=row.line, problems=localized(row.problems)), err=True)
+            where = _("Sheet {sheet}, line {line}") if row.sheet else _("Line {line}")
+            click.echo(f"{where.format(sheet=row.sheet, line=row.line)}: {localized(row.problems)}", err=True)
     if report.bad and not skip_invalid:
         click.echo(_("Nothing was imported: fix the rows above or use --skip-invalid."), err=True)
         raise SystemExit(1)

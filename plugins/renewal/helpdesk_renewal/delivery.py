@@ -5,7 +5,8 @@ unless all rows are good (or ``skip_invalid``: the good ones are applied).
 A good row becomes a known certificate (table ``renewal.deliveries``, read by the expiry
 sweep) and moves its request on: submitted → issued (or rejected). Rows match requests by
 the request id column the exported .xlsx carries, else by the citizen ID of the one
-submitted request of that person.
+submitted request of that person (the tax code of that organisation). An .xlsx answer may
+come as one sheet per form (Mẫu 01, 02, 03 as exported): every sheet with a header row is read.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ if TYPE_CHECKING:
 #: column -> folded header texts it is recognised by
 COLUMNS: dict[str, tuple[str, ...]] = {
     "request_id": ("ma yeu cau", "request id"),
-    "name": ("ho va ten", "ten chung thu chu ky so", "ten thue bao", "name"),
+    "name": ("ho va ten", "ten chung thu chu ky so", "ten thue bao", "ten co quan, to chuc",
+             "ten thiet bi, dich vu, phan mem", "name"),
     "national_id": ("so dinh danh ca nhan", "so dinh danh ca nhan / ngay cap, noi cap", "cccd", "citizen id"),
+    "tax_code": ("ma so thue", "tax code"),
     "cert_serial": ("so hieu chung thu", "so hieu chung thu chu ky so", "certificate serial"),
     "token_serial": ("so hieu thiet bi", "so hieu thiet bi luu khoa bi mat", "token serial"),
     "not_before": ("hieu luc tu", "ngay hieu luc", "valid from"),
@@ -51,6 +54,7 @@ class DeliveryRow:
     problems: list[Issue] = field(default_factory=list)
     request: dict[str, Any] | None = None
     outcome: str = "issued"
+    sheet: str = ""  # the .xlsx sheet, when the file has several
 
 
 @dataclass
@@ -80,28 +84,31 @@ def _text(value: object) -> str:
     return nfc(str(value)).strip()
 
 
-def read_table(path: Path) -> list[list[str]]:
-    """Rows of text from an .xlsx (first sheet) or .csv (UTF-8, ``,`` or ``;``)."""
+Sheet = tuple[str, list[list[str]]]
+
+
+def read_sheets(path: Path) -> list[Sheet]:
+    """(name, rows of text) of every sheet of an .xlsx, or of a .csv (UTF-8, ``,`` or ``;``)."""
     try:
         if path.suffix.lower() == ".xlsx":
             from openpyxl import load_workbook
 
             book = load_workbook(path, read_only=True, data_only=True)
             try:
-                sheet = book.worksheets[0]
-                return [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+                return [(sheet.title, [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)])
+                        for sheet in book.worksheets]
             finally:
                 book.close()
         if path.suffix.lower() == ".csv":
             text = path.read_bytes().decode("utf-8-sig")
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-            return [[_text(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+            return [("", [[_text(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)])]
     except (OSError, UnicodeDecodeError, csv.Error, ValueError, KeyError) as exc:
         raise RenewalError("Cannot read {file}: {error}", file=path.name, error=str(exc) or type(exc).__name__) from None
     raise RenewalError("{file}: use an .xlsx or .csv file", file=path.name)
 
 
-def _header(rows: Sequence[Sequence[str]]) -> tuple[int, dict[str, int]]:
+def _find_header(rows: Sequence[Sequence[str]]) -> tuple[int, dict[str, int]] | None:
     for i, row in enumerate(rows[:20]):
         folded = [fold(c) for c in row]
         found: dict[str, int] = {}
@@ -111,7 +118,22 @@ def _header(rows: Sequence[Sequence[str]]) -> tuple[int, dict[str, int]]:
                     found[key] = j
         if "name" in found and ("cert_serial" in found or "token_serial" in found or "outcome" in found):
             return i, found
-    raise RenewalError("No header row with the columns Họ và tên and Số hiệu chứng thư found")
+    return None
+
+
+def check_sheets(ctx: WorkflowContext, sheets: Sequence[Sheet]) -> list[DeliveryRow]:
+    """The rows of every sheet with a header row (each sheet its own columns), named by sheet
+    when there are several."""
+    headed = [(name, rows, found) for name, rows in sheets if (found := _find_header(rows)) is not None]
+    if not headed:
+        raise RenewalError("No header row with the columns Họ và tên and Số hiệu chứng thư found")
+    out: list[DeliveryRow] = []
+    seen: dict[str, int] = {}
+    for name, rows, (start, where) in headed:
+        for row in check(ctx, rows, start, where, seen):
+            row.sheet = name if len(headed) > 1 else ""
+            out.append(row)
+    return out
 
 
 def _day(text: str) -> str | None:
@@ -124,17 +146,19 @@ def _day(text: str) -> str | None:
     return None
 
 
-def check(ctx: WorkflowContext, rows: Sequence[Sequence[str]]) -> list[DeliveryRow]:
-    """Every data row with its problems (English) and the request it answers."""
-    start, where = _header(rows)
+def check(ctx: WorkflowContext, rows: Sequence[Sequence[str]], start: int, where: dict[str, int],
+          seen: dict[str, int]) -> list[DeliveryRow]:
+    """Every data row under the header row ``start`` (columns ``where``) with its problems
+    (English) and the request it answers; ``seen`` holds the serials of rows checked before."""
     all_requests = requests.table(ctx).all()
     by_id = {str(r["id"]): r for r in all_requests}
     submitted: dict[str, list[dict[str, Any]]] = {}
     for r in all_requests:
         if r["status"] == "submitted":
             submitted.setdefault(str(r["national_id"]), []).append(r)
+            if r.get("tax_code"):
+                submitted.setdefault("tax:" + str(r["tax_code"]), []).append(r)
     out: list[DeliveryRow] = []
-    seen: dict[str, int] = {}
     for offset, raw in enumerate(rows[start + 1:], start + 2):
         values = {key: (raw[j] if j < len(raw) else "") for key, j in where.items()}
         if not any(values.values()):
@@ -151,6 +175,7 @@ def check(ctx: WorkflowContext, rows: Sequence[Sequence[str]]) -> list[DeliveryR
         if national and not _NATIONAL.match(national):
             problems.append(Issue(N_("citizen ID '{value}' must be 12 digits"), {"value": national}))
         values["national_id"] = national
+        tax_code = values.get("tax_code", "").replace(" ", "")
         serial = clean_serial(values.get("cert_serial"))
         values["cert_serial"] = serial
         if row.outcome == "issued":
@@ -179,6 +204,12 @@ def check(ctx: WorkflowContext, rows: Sequence[Sequence[str]]) -> list[DeliveryR
             if len(found) > 1:
                 problems.append(Issue(N_("{count} submitted requests for citizen ID {value}: give the request id"),
                                       {"count": len(found), "value": national}))
+            row.request = found[0] if len(found) == 1 else None
+        elif tax_code:
+            found = submitted.get("tax:" + tax_code, [])
+            if len(found) > 1:
+                problems.append(Issue(N_("{count} submitted requests for tax code {value}: give the request id"),
+                                      {"count": len(found), "value": tax_code}))
             row.request = found[0] if len(found) == 1 else None
         if row.request is not None:
             if row.request["status"] != "submitted":
@@ -221,7 +252,7 @@ def apply(ctx: WorkflowContext, rows: Sequence[DeliveryRow], source: str) -> tup
 
 def import_delivery(ctx: WorkflowContext, path: Path, *, skip_invalid: bool = False) -> DeliveryReport:
     """Check the file; apply it when every row is good (or the good ones, ``skip_invalid``)."""
-    checked = check(ctx, read_table(path))
+    checked = check_sheets(ctx, read_sheets(path))
     report = DeliveryReport(checked)
     if not checked:
         raise RenewalError("{file} has no data rows", file=path.name)

@@ -72,6 +72,8 @@ REASONS_FOR_TYPE = {
 _NATIONAL = re.compile(r"^[0-9]{12}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\.)+gov\.vn$")
 _HEX = re.compile(r"^[0-9A-F]*$")
+_TAX_CODE = re.compile(r"^[0-9]{10}(-[0-9]{3})?$")  # a unit's own code, or a dependent unit's 10+3
+_BUDGET_CODE = re.compile(r"^[0-9]{7}$")
 
 
 class RenewalError(HelpdeskError):
@@ -126,19 +128,54 @@ class Issue:
         return _(self.message).format(**self.params)
 
 
-_REQUIRED = {"name": N_("the name is required"), "unit": N_("the unit is required"),
-             "position": N_("the position is required")}
+#: kind -> form field -> the msgid saying it is missing
+_REQUIRED: dict[str, dict[str, str]] = {
+    "person": {"name": N_("the name is required"), "unit": N_("the unit is required"),
+               "position": N_("the position is required")},
+    "organisation": {"name": N_("the organisation's name is required"),
+                     "address": N_("the organisation's address is required"),
+                     "province": N_("the province is required")},
+    "device": {"name": N_("the name of the device, service or software is required"),
+               "unit": N_("the managing agency or organisation is required")},
+}
 
 
-def form_problems(data: Mapping[str, Any]) -> list[Issue]:
-    """Problems with the form's data: name, position, unit, citizen ID, e-mail."""
-    problems = [Issue(message) for key, message in _REQUIRED.items() if not str(data.get(key) or "").strip()]
-    national = str(data.get("national_id") or "")
-    if not _NATIONAL.match(national):
-        problems.append(Issue(N_("citizen ID '{value}' must be 12 digits"), {"value": national}))
+def _blank(data: Mapping[str, Any], key: str) -> bool:
+    return not str(data.get(key) or "").strip()
+
+
+def form_problems(data: Mapping[str, Any], kind: str | None = None) -> list[Issue]:
+    """Problems with the form's data for a certificate of ``kind`` (default: ``data["kind"]``,
+    else a person): a person's name, position, unit and citizen ID; an organisation's name,
+    address, province and tax or budget relation code; a device's name and managing agency;
+    and the official e-mail for every kind."""
+    kind = kind or str(data.get("kind") or "person")
+    problems = [Issue(message) for key, message in _REQUIRED.get(kind, _REQUIRED["person"]).items()
+                if _blank(data, key)]
+    if kind == "organisation":
+        problems += _organisation_codes(data)
+    elif kind != "device":
+        national = str(data.get("national_id") or "")
+        if not _NATIONAL.match(national):
+            problems.append(Issue(N_("citizen ID '{value}' must be 12 digits"), {"value": national}))
     email = str(data.get("email") or "")
     if not _EMAIL.match(email):
         problems.append(Issue(N_("e-mail '{value}' must be an official address ending in .gov.vn"), {"value": email}))
+    return problems
+
+
+def _organisation_codes(data: Mapping[str, Any]) -> list[Issue]:
+    """Tax code (mã số thuế) and budget relation code (mã quan hệ ngân sách): each checked
+    when given, and at least one of them, since Mẫu 02 identifies the organisation by them."""
+    tax, budget = str(data.get("tax_code") or ""), str(data.get("budget_code") or "")
+    problems = []
+    if tax and not _TAX_CODE.match(tax):
+        problems.append(Issue(N_("tax code '{value}' must be 10 digits, or 10 digits, '-' and 3 digits "
+                                 "(0123456789 or 0123456789-001)"), {"value": tax}))
+    if budget and not _BUDGET_CODE.match(budget):
+        problems.append(Issue(N_("budget relation code '{value}' must be 7 digits"), {"value": budget}))
+    if not tax and not budget:
+        problems.append(Issue(N_("an organisation needs its tax code or its budget relation code")))
     return problems
 
 
@@ -148,7 +185,7 @@ def localized(issues: Sequence[Issue]) -> str:
 
 def validate_row(row: Mapping[str, Any]) -> list[str]:
     """The table's validator: a request row as stored (English problems)."""
-    problems = [str(issue) for issue in form_problems(row)]
+    problems = [str(issue) for issue in form_problems(row, form_kind(row))]
     kind_ = row.get("type")
     if kind_ not in TYPES:
         problems.append(f"type {kind_!r} is not one of {', '.join(TYPES)}")
@@ -168,9 +205,32 @@ def validate_row(row: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def form_kind(row: Mapping[str, Any]) -> str:
+    """The kind whose form a stored row is checked against: rows of organisations and
+    devices written before their own forms existed (no ``address`` key) carry a person's
+    form, and must still move on through their statuses."""
+    kind = str(row.get("kind") or "person")
+    return kind if kind == "person" or "address" in row else "person"
+
+
+def _folded(value: object) -> str:
+    return " ".join(str(value or "").casefold().split())
+
+
+def holder_key(row: Mapping[str, Any]) -> tuple[str, str]:
+    """Who a request is for: a person's citizen ID, an organisation's tax (else budget
+    relation) code, a device's name within its managing agency."""
+    kind = form_kind(row)
+    if kind == "organisation":
+        return ("tax", str(row.get("tax_code"))) if row.get("tax_code") else ("budget", str(row.get("budget_code")))
+    if kind == "device":
+        return "device", f"{_folded(row.get('name'))}|{_folded(row.get('unit'))}"
+    return "id", str(row.get("national_id"))
+
+
 def _duplicate_keys(row: Mapping[str, Any]) -> list[tuple[str, ...]]:
     base = (str(row.get("type")), str(row.get("kind")))
-    keys: list[tuple[str, ...]] = [(*base, "id", str(row.get("national_id")))]
+    keys: list[tuple[str, ...]] = [(*base, *holder_key(row))]
     if row.get("cert_serial"):
         keys.append((*base, "cert", str(row["cert_serial"])))
     return keys

@@ -33,7 +33,10 @@ from helpdesk_renewal.model import (
 if TYPE_CHECKING:
     from helpdesk.extension import Table, WorkflowContext
 
+#: a person's form (Mẫu 01), an organisation's (Mẫu 02: name, address, tax and budget relation
+#: codes, province, e-mail), a device's (name, managing ``unit``, e-mail), and the certificate
 FORM_FIELDS = ("name", "position", "unit", "unit_id", "national_id", "email", "phone", "date_of_birth",
+               "address", "tax_code", "budget_code", "province",
                "subscriber_id", "token_serial", "cert_serial", "new_info")
 
 
@@ -73,9 +76,14 @@ def build(ctx: WorkflowContext, type_: str, kind: str, data: Mapping[str, Any], 
         raise RenewalError("Reason {reason} does not fit a {type} request: use one of {reasons}", reason=reason or "-",
                            type=type_, reasons=", ".join(r or "-" for r in REASONS_FOR_TYPE[type_]))
     form = {key: nfc(str(data.get(key) or "").strip()) for key in FORM_FIELDS}
-    form["national_id"] = form["national_id"].replace(" ", "")
+    for key in ("national_id", "tax_code", "budget_code"):
+        form[key] = form[key].replace(" ", "")
     form["cert_serial"] = clean_serial(form["cert_serial"])
-    problems = form_problems(form)
+    if kind == "organisation":
+        # the organisation is its own unit in the per-unit lists, in the department's province
+        form["unit"] = form["unit"] or form["name"]
+        form["province"] = form["province"] or nfc(ctx.settings.organisation.place)
+    problems = form_problems(form, kind)
     if problems:
         raise RenewalError("The request form is not valid: {problems}", problems=localized(problems))
     now = _now(ctx)
