@@ -167,9 +167,16 @@ def error_classes(folders: Iterable[Path]) -> tuple[set[str], dict[str, tuple[st
     """Names of the :class:`HelpdeskError` subclasses defined in ``folders`` (by name,
     through any depth of subclassing), and their ``title = "…"`` → location."""
     classes: list[tuple[Path, ast.ClassDef]] = []
+    aliases: list[tuple[str, str]] = []  # (new name, name it stands for): ``X = Error``, ``import Error as X``
     for path in _python_files(folders):
         tree = ast.parse(path.read_bytes(), filename=str(path))
-        classes += [(path, node) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                classes.append((path, node))
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
+                aliases += [(t.id, node.value.id) for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.ImportFrom):
+                aliases += [(a.asname, a.name) for a in node.names if a.asname]
     names = {BASE_ERROR}
     grew = True
     while grew:
@@ -177,6 +184,10 @@ def error_classes(folders: Iterable[Path]) -> tuple[set[str], dict[str, tuple[st
         for _path, node in classes:
             if node.name not in names and _base_names(node) & names:
                 names.add(node.name)
+                grew = True
+        for alias, original in aliases:
+            if alias not in names and original in names:
+                names.add(alias)
                 grew = True
     titles: dict[str, tuple[str, int]] = {}
     for path, node in classes:

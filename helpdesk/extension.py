@@ -76,6 +76,11 @@ _LAZY: dict[str, str] = {
     "FormError": "helpdesk.forms", "date_line": "helpdesk.forms", "document_number": "helpdesk.forms",
     "content_hash": "helpdesk.forms", "FormBuilder": "helpdesk.forms",
     "long_table": "helpdesk.forms.longtable",  # lists of thousands of rows on a form
+    # roster files (.xlsx/.xls/.ods/.csv from offices; hostile files refused) and their headers
+    "read_sheet": "helpdesk.sheets", "Sheet": "helpdesk.sheets", "SheetError": "helpdesk.sheets",
+    "column_letters": "helpdesk.sheets",
+    "HeaderRules": "helpdesk.headers", "ColumnMap": "helpdesk.headers", "SUBSCRIBER_HEADERS": "helpdesk.headers",
+    "fold_header": "helpdesk.headers",
     # printing states
     "PrintJob": "helpdesk.printing", "JobState": "helpdesk.printing",
 }
@@ -141,6 +146,10 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.forms import document_number as document_number
     from helpdesk.forms.fonts import nfc as nfc
     from helpdesk.forms.longtable import long_table as long_table
+    from helpdesk.headers import SUBSCRIBER_HEADERS as SUBSCRIBER_HEADERS
+    from helpdesk.headers import ColumnMap as ColumnMap
+    from helpdesk.headers import HeaderRules as HeaderRules
+    from helpdesk.headers import fold_header as fold_header
     from helpdesk.i18n import get_language as get_language
     from helpdesk.i18n import gettext as gettext
     from helpdesk.messages import TokenInserted as TokenInserted
@@ -150,6 +159,10 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.printing import PrintJob as PrintJob
     from helpdesk.reports.counting import count_records as count_records
     from helpdesk.secret import Secret as Secret
+    from helpdesk.sheets import Sheet as Sheet
+    from helpdesk.sheets import SheetError as SheetError
+    from helpdesk.sheets import column_letters as column_letters
+    from helpdesk.sheets import read_sheet as read_sheet
     from helpdesk.store import DiskFull as DiskFull
     from helpdesk.store import InvalidData as InvalidData
     from helpdesk.store import NotFound as NotFound

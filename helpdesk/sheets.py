@@ -1,0 +1,428 @@
+"""Roster files in: .xlsx/.xlsm/.xls/.ods through python-calamine, .csv/.txt through the csv module.
+
+Hostile files are refused before a reader sees them, each with a message an office can
+act on (:class:`SheetError`, exit code 2):
+
+- a file that is not what its suffix says (checked by its first bytes);
+- a file larger than :data:`MAX_FILE_BYTES` (read it in parts), NUL bytes in a CSV;
+- a zip that expands past :data:`MAX_UNZIPPED` or by more than :data:`MAX_RATIO`
+  (a zip bomb): every part is inflated once here, counting bytes, before calamine
+  opens it — calamine itself trusts the sizes a zip claims;
+- a sheet whose cells would span more than :data:`MAX_CELLS` or :data:`MAX_COLUMNS`
+  (calamine allocates the rectangle from the first to the last cell, and aborts the
+  process when that fails);
+- XML entity expansion: calamine refuses entities, expat (workbook parts read here)
+  raises ParseError; both become a message.
+
+CSV: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode Text", tabs), or the
+Vietnamese Windows code page cp1258 — accepted only when every letter it gives is a
+Vietnamese letter; otherwise the message names the encoding found. Text is NFC.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree import ElementTree
+
+from helpdesk.errors import HelpdeskError
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # ~400k roster rows as CSV
+MAX_UNZIPPED = 256 * 1024 * 1024  # all parts of a workbook, inflated
+MAX_RATIO = 200  # inflated / compressed, per part larger than 1 MB (XML compresses ~10-30x)
+MAX_PARTS = 5_000
+MAX_CELLS = 2_000_000  # rows x columns of the rectangle calamine allocates (and Python objects, 300 MB)
+MAX_COLUMNS = 256
+SCAN_ROWS = 15  # rows looked at for the delimiter
+
+Rank = Callable[[Sequence[Any]], int]
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SPREADSHEETS = (".xlsx", ".xlsm", ".ods", ".xls")
+TEXTS = (".csv", ".txt", ".tsv")
+
+
+class SheetError(HelpdeskError):
+    """A roster file that cannot be read (or a column mapping that does not fit it)."""
+
+    title = "Roster file"
+
+
+@dataclass
+class Sheet:
+    """The cells of a roster file's first sheet, row by row (index 0 = the file's first line)."""
+
+    rows: list[Sequence[Any]]
+    encoding: str | None = None  # a text file's encoding
+    formulas: dict[int, list[str]] = field(default_factory=dict)  # column index -> cells ("E7") holding formulas
+    formula_rows: dict[str, int] = field(default_factory=dict)  # cell -> row index
+    any_formula: str | None = None  # a formula seen where cells have no reference (.ods): where
+
+
+def _what(head: bytes) -> str:
+    """What the first bytes of a file say it is, in words for the message."""
+    if head.startswith(ZIP_MAGIC):
+        return "zip (.xlsx/.ods)"
+    if head.startswith(OLE_MAGIC):
+        return "Excel 97-2003 (.xls)"
+    if head.startswith(b"%PDF"):
+        return "PDF"
+    if head[:5].lower() in (b"<html", b"<!doc") or head[:6].lower() == b"<table":
+        return "HTML"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "image"
+    return "text"
+
+
+def read_sheet(path: Path, rank: Rank) -> Sheet:
+    """The first sheet of ``path``; SheetError for anything that is not a readable roster."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise SheetError("File {path} does not exist", path=str(path))
+    if suffix not in SPREADSHEETS + TEXTS:
+        raise SheetError("Unsupported roster file {path}: use .xlsx or .csv", path=path.name)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SheetError("{path} is {size} MB; a roster may be at most {limit} MB: split it into several files",
+                          path=path.name, size=size >> 20, limit=MAX_FILE_BYTES >> 20)
+    with path.open("rb") as f:
+        head = f.read(512)
+    kind = _what(head)
+    expected = "Excel 97-2003 (.xls)" if suffix == ".xls" else "zip (.xlsx/.ods)" if suffix in SPREADSHEETS else "text"
+    if kind != expected:
+        raise SheetError("{path} is not a readable {suffix} file: its content is {kind}; save it again "
+                          "as .xlsx or CSV UTF-8", path=path.name, suffix=suffix, kind=kind)
+    if suffix in TEXTS:
+        return _text_sheet(path, rank)
+    return _calamine_sheet(path, suffix)
+
+
+# -- text ------------------------------------------------------------------------------------
+
+_VI_BASE = "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+_VI_MARKS = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+VIETNAMESE = frozenset(unicodedata.normalize("NFC", b + m) for b in _VI_BASE for m in _VI_MARKS) | set(
+    "đĐ–—‘’“”…°·×\u00a0«»§€")
+
+
+def _vietnamese_only(text: str) -> bool:
+    """Every non-ASCII character of (NFC) ``text`` is a Vietnamese letter or common punctuation."""
+    odd = set(text) - VIETNAMESE
+    return all(c.isascii() for c in odd)
+
+
+def _not_utf8(raw: bytes, name: str) -> tuple[str, str]:
+    """(text, encoding) of a file that is not UTF-8: cp1258 when every letter it gives is
+    Vietnamese; else SheetError naming the encoding."""
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            raw[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SheetError("{path} starts as UTF-8 but is not UTF-8 text (byte {at}); save it as \"CSV UTF-8\"",
+                              path=name, at=exc.start + 3) from exc
+    try:
+        text, encoding = raw.decode("cp1258"), "Windows-1258"
+    except UnicodeDecodeError as exc:
+        raise SheetError("{path} is not UTF-8 text, nor Windows-1258 (Vietnamese); save it as "
+                          "\"CSV UTF-8\"", path=name) from exc
+    text = unicodedata.normalize("NFC", text)
+    if not _vietnamese_only(text):
+        raise SheetError("{path} is not UTF-8 text; read as {encoding} it holds letters that are not "
+                          "Vietnamese (TCVN3/VNI fonts?); save it as \"CSV UTF-8\"", path=name, encoding=encoding)
+    return text, encoding
+
+
+def _utf16(raw: bytes, name: str) -> str:
+    """Excel's "Unicode Text" (UTF-16 with a byte order mark, tab-separated)."""
+    try:
+        text = raw.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        raise SheetError("{path} is UTF-16 (\"Unicode Text\") but damaged; save it as \"CSV UTF-8\"",
+                          path=name) from exc
+    if "\x00" in text:
+        raise SheetError("{path} holds NUL characters: it is not a text file; save it as \"CSV UTF-8\"", path=name)
+    return text
+
+
+def _delimiter(head: str, rank: Rank, name: str) -> str:
+    lines = head.splitlines()[:SCAN_ROWS]
+    best = max((";", ",", "\t"), key=lambda d: max((rank(line.split(d)) for line in lines), default=0))
+    if lines and max(line.count(best) for line in lines) + 1 > MAX_COLUMNS:
+        raise SheetError("{path} has more than {limit} columns; a roster needs about 15", path=name, limit=MAX_COLUMNS)
+    return best
+
+
+def _csv_rows(source: io.TextIOBase, delimiter: str, name: str) -> list[Sequence[Any]]:
+    reader = csv.reader(source, delimiter=delimiter, strict=False)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise SheetError("{path}, line {line}: {error}", path=name, line=reader.line_num, error=str(exc)) from exc
+
+
+def _text_sheet(path: Path, rank: Rank) -> Sheet:
+    """A text roster. UTF-8 (the usual case) is decoded while the csv module reads it: the
+    file's bytes and its rows are all that is held, never a second copy as text."""
+    raw, name = path.read_bytes(), path.name
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text, encoding = _utf16(raw, name), "UTF-16"
+        rows = _csv_rows(io.StringIO(text, newline=""), _delimiter(text[:20000], rank, name), name)
+    else:
+        if b"\x00" in raw:
+            raise SheetError("{path} holds NUL bytes: it is not a text file (UTF-16 without a byte order "
+                              "mark?); save it as \"CSV UTF-8\"", path=name)
+        delimiter = _delimiter(raw[:20000].decode("utf-8-sig", errors="replace"), rank, name)
+        try:
+            encoding = "UTF-8"
+            rows = _csv_rows(io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline=""), delimiter, name)
+        except UnicodeDecodeError:
+            text, encoding = _not_utf8(raw, name)
+            rows = _csv_rows(io.StringIO(text, newline=""), _delimiter(text[:20000], rank, name), name)
+    widest = max(map(len, rows), default=0)
+    if widest > MAX_COLUMNS:
+        raise SheetError("{path} has more than {limit} columns; a roster needs about 15",
+                          path=path.name, limit=MAX_COLUMNS)
+    return Sheet(rows, encoding=encoding)
+
+
+# -- spreadsheets ------------------------------------------------------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+# The scan of a sheet's XML runs on byte patterns with a literal start (fast searches);
+# "{p}" is the namespace prefix of the document ("" or e.g. "x:").
+_PREFIX = re.compile(rb"<(\w+:)?sheetData[\s>/]")
+_FORMULA_CELL = r'<{p}c r="([A-Z]{{1,3}})([0-9]{{1,7}})"[^>]*>\s*<{p}f[\s>/]'
+_WIDE = r'<{p}c r="([A-Z]{{2,3}})[0-9]'
+_ANY_COLUMN = r'<{p}c r="([A-Z]{{1,3}})[0-9]'
+_ROW = r'<{p}row(?: r="([0-9]+)")?'  # every row (its number, or "" without one): count and height in one pass
+_ODS_FORMULA = re.compile(rb"table:formula=")
+_ODS_REPEAT = re.compile(rb"number-(?:columns|rows)-repeated=\"([0-9]+)\"")
+
+
+def column_index(letters: str) -> int:
+    """"A" -> 0, "Z" -> 25, "AA" -> 26."""
+    n = 0
+    for c in letters:
+        n = n * 26 + ord(c) - 64
+    return n - 1
+
+
+def column_letters(index: int) -> str:
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _pieces(book: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list[int],
+            cut: bytes | None = None) -> Iterator[bytes]:
+    """A part inflated a megabyte at a time against the running budget of bytes (a zip bomb
+    stops here, whatever sizes the zip claims). With ``cut``, each piece ends just after
+    the last ``cut`` in it (the rest starts the next piece): no element is split."""
+    rest = b""
+    seen = 0
+    with book.open(info) as part:
+        while chunk := part.read(1 << 20):
+            seen += len(chunk)
+            budget[0] -= len(chunk)
+            if budget[0] < 0 or seen > info.file_size:
+                raise SheetError("{path} expands to more than {limit} MB when unzipped (a zip bomb?); "
+                                  "nothing was read", path=name, limit=MAX_UNZIPPED >> 20)
+            if cut is None:
+                yield chunk
+                continue
+            data = rest + chunk
+            end = data.rfind(cut)
+            if end < 0 and len(data) < 8 << 20:
+                rest = data
+                continue
+            end = len(data) if end < 0 else end + len(cut)
+            rest = data[end:]
+            yield data[:end]
+    if rest:
+        yield rest
+
+
+def _whole(pieces: Iterator[bytes], name: str) -> bytes:
+    """A small part (workbook, relationships) in one piece."""
+    out = b""
+    for piece in pieces:
+        out += piece
+        if len(out) > 16 << 20:
+            raise SheetError("{path} is not a readable .xlsx file: {error}", path=name, error="workbook too large")
+    return out
+
+
+def _xml(data: bytes, name: str) -> ElementTree.Element:
+    try:
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:  # entity expansion too: expat stops it and says so
+        raise SheetError("{path} holds XML that cannot be read safely ({error}); save it again as .xlsx",
+                          path=name, error=str(exc)) from exc
+
+
+def _first_sheet_part(parts: dict[str, bytes], name: str) -> str | None:
+    """The zip path of the workbook's first sheet (.xlsx), as calamine picks it."""
+    if "xl/workbook.xml" not in parts:
+        return None
+    sheets = _xml(parts["xl/workbook.xml"], name).find(f"{{{_MAIN}}}sheets")
+    first = sheets[0] if sheets is not None and len(sheets) else None
+    rels = parts.get("xl/_rels/workbook.xml.rels")
+    if first is None or rels is None:
+        return None
+    rid = first.get(f"{{{_REL}}}id")
+    for rel in _xml(rels, name).iter(f"{{{_PKG_REL}}}Relationship"):
+        if rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+    return None
+
+
+class _SheetScan:
+    """What calamine will make of a sheet's XML, found piece by piece (each piece ends
+    with a whole row): the rectangle it will allocate, and the cells holding formulas."""
+
+    def __init__(self) -> None:
+        self.p: bytes | None = None  # the namespace prefix ("" or e.g. "x:"), from the first piece
+        self.rows = self.height = 0
+        self.bare = False
+        self.width = 0
+        self.formula_cells: list[tuple[str, int]] = []
+        self.formula = False
+
+    def feed(self, piece: bytes) -> None:
+        if self.p is None:
+            found = _PREFIX.search(piece)
+            self.p = (found.group(1) or b"") if found else b""
+        p, tag = self.p, self.p.decode()
+        # a cell without a reference (or with other attributes first): one search
+        self.bare = self.bare or re.search(b"<" + re.escape(p) + b'c(?:/?>|\\s(?!r="))', piece) is not None
+        if self.width < 26:  # one search for a column right of the widest so far; a findall only then
+            beyond = f'<{tag}c r="(?:[A-Z]{{2}}|[{chr(65 + self.width)}-Z])'
+            if re.search(beyond.encode(), piece):
+                for letters in set(re.findall(_ANY_COLUMN.format(p=tag).encode(), piece)):
+                    self.width = max(self.width, column_index(letters.decode()) + 1)
+        else:
+            for letters in set(re.findall(_WIDE.format(p=tag).encode(), piece)):
+                self.width = max(self.width, column_index(letters.decode()) + 1)
+        numbers = re.findall(_ROW.format(p=tag).encode(), piece)
+        self.height = max(self.height, max(map(int, filter(None, numbers)), default=0))
+        self.rows += len(numbers)
+        if b"<" + p + b"f" in piece and any(b"<" + p + b"f" + end in piece for end in (b">", b" ", b"/>")):
+            self.formula = True
+            for letters, row in re.findall(_FORMULA_CELL.format(p=tag).encode(), piece):
+                self.formula_cells.append((letters.decode(), int(row)))
+
+    def check(self, name: str, found: Sheet) -> None:
+        if self.bare:
+            raise SheetError("{path} has cells without a cell reference; open it in Excel or LibreOffice and "
+                              "save it again", path=name)  # calamine would place them by counting: no bound
+        height = max(self.height, self.rows)
+        if self.width > MAX_COLUMNS:
+            raise SheetError("{path} has more than {limit} columns; a roster needs about 15",
+                              path=name, limit=MAX_COLUMNS)
+        if self.width * height > MAX_CELLS:
+            raise SheetError("{path} spans {rows} rows x {columns} columns, more than a roster may hold "
+                              "({limit} cells); split it into several files",
+                              path=name, rows=height, columns=self.width, limit=MAX_CELLS)
+        for letters, row in self.formula_cells:
+            cell = f"{letters}{row}"
+            found.formulas.setdefault(column_index(letters), []).append(cell)
+            found.formula_rows[cell] = row - 1
+        if self.formula and not found.formulas:
+            found.any_formula = "?"
+
+
+def _scan_ods(pieces: Iterator[bytes], name: str, found: Sheet) -> None:
+    for piece in pieces:
+        repeats = [int(n) for n in _ODS_REPEAT.findall(piece)]
+        if repeats and max(repeats) > MAX_CELLS:
+            raise SheetError("{path} spans more than a roster may hold ({limit} cells); split it into several "
+                              "files", path=name, limit=MAX_CELLS)
+        if _ODS_FORMULA.search(piece):
+            found.any_formula = "?"
+
+
+_SMALL_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+
+def _check_zip(path: Path, suffix: str, found: Sheet) -> None:
+    """Every part inflated once, counted, never held whole (but the workbook's two small
+    parts); the first sheet (or an .ods's content) scanned on the way."""
+    name = path.name
+    try:
+        book = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SheetError("{path} is not a readable .xlsx file: {error}", path=name, error=str(exc)) from exc
+    with book:
+        infos = [i for i in book.infolist() if not i.is_dir()]
+        claimed = sum(i.file_size for i in infos)
+        if len(infos) > MAX_PARTS or claimed > MAX_UNZIPPED or any(
+                i.file_size > 1 << 20 and i.file_size > MAX_RATIO * max(i.compress_size, 1) for i in infos):
+            raise SheetError("{path} expands to more than {limit} MB when unzipped (a zip bomb?); "
+                              "nothing was read", path=name, limit=MAX_UNZIPPED >> 20)
+        budget = [MAX_UNZIPPED]
+        try:
+            small = {i.filename: _whole(_pieces(book, i, name, budget), name) for i in infos
+                     if i.filename in _SMALL_PARTS}
+            first = None if suffix == ".ods" else _first_sheet_part(small, name)
+            if suffix != ".ods" and (first is None or first not in book.namelist()):
+                raise SheetError("{path} is not a readable .xlsx file: {error}", path=name, error="no worksheet")
+            scan = _SheetScan()
+            for info in infos:
+                if info.filename in _SMALL_PARTS:
+                    continue
+                if info.filename == first:
+                    for piece in _pieces(book, info, name, budget, cut=b"</row>"):
+                        scan.feed(piece)
+                elif suffix == ".ods" and info.filename == "content.xml":
+                    _scan_ods(_pieces(book, info, name, budget, cut=b">"), name, found)
+                else:
+                    for _piece in _pieces(book, info, name, budget):
+                        pass  # counted: its size is what the zip says
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise SheetError("{path} is not a readable .xlsx file: {error}", path=name, error=str(exc)) from exc
+    if suffix != ".ods":
+        scan.check(name, found)
+
+
+def _calamine_sheet(path: Path, suffix: str) -> Sheet:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    found = Sheet([])
+    if suffix != ".xls":
+        _check_zip(path, suffix, found)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        try:
+            if not book.sheet_names:
+                raise SheetError("{path} has no sheet", path=path.name)
+            sheet = book.get_sheet_by_index(0)
+            if suffix == ".xls" and sheet.height * max(sheet.width, 1) > MAX_CELLS:
+                raise SheetError("{path} spans {rows} rows x {columns} columns, more than a roster may hold "
+                                  "({limit} cells); split it into several files", path=path.name,
+                                  rows=sheet.height, columns=sheet.width, limit=MAX_CELLS)
+            if sheet.width > MAX_COLUMNS:
+                raise SheetError("{path} has more than {limit} columns; a roster needs about 15",
+                                  path=path.name, limit=MAX_COLUMNS)
+            found.rows = list(sheet.to_python(skip_empty_area=False))  # from A1: row numbers as the office sees them
+        finally:
+            book.close()
+    except CalamineError as exc:  # XmlError (entities, damaged XML), ZipError, PasswordError …
+        raise SheetError("{path} is not a readable {suffix} file: {error}", path=path.name, suffix=suffix,
+                          error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+    return found
+
