@@ -19,24 +19,61 @@ class NotCanonical(ValueError):
     """The value holds something canonical JSON refuses (float, bytes, object, …)."""
 
 
+class _Refused(Exception):
+    """Inside :func:`normalize`: what was refused, and where (filled in on the way out)."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        self.where: list[str] = []
+
+
 def normalize(value: object, path: str = "$") -> JSONValue:
-    """A copy of ``value`` as plain JSON with every string (and key) in NFC."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if value is None or isinstance(value, bool | int):
+    """A copy of ``value`` as plain JSON with every string (and key) in NFC.
+
+    The path of a refused value (``$.rows[3].date``) is put together only when one is
+    refused: every record, row and audit entry passes through here."""
+    try:
+        return _plain(value)
+    except _Refused as refused:
+        raise NotCanonical(f"{path}{''.join(reversed(refused.where))}: {refused.problem}") from None
+
+
+def _plain(value: object) -> JSONValue:
+    kind = type(value)
+    if kind is str:
+        return _nfc("NFC", value)  # type: ignore[arg-type]
+    if value is None or kind is int or kind is bool:
         return value
     if isinstance(value, dict):
         out: dict[str, JSONValue] = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise NotCanonical(f"{path}: key {key!r} is not a string")
-            out[unicodedata.normalize("NFC", key)] = normalize(item, f"{path}.{key}")
+                raise _Refused(f"key {key!r} is not a string")
+            try:
+                out[_nfc("NFC", key)] = _plain(item)
+            except _Refused as refused:
+                refused.where.append(f".{key}")
+                raise
         return out
     if isinstance(value, list | tuple):
-        return [normalize(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        items = []
+        for i, item in enumerate(value):
+            try:
+                items.append(_plain(item))
+            except _Refused as refused:
+                refused.where.append(f"[{i}]")
+                raise
+        return items
+    if isinstance(value, str):  # a str subclass
+        return _nfc("NFC", value)
+    if isinstance(value, bool | int):
+        return value
     if isinstance(value, float):
-        raise NotCanonical(f"{path}: floats are not allowed ({value!r}); use an integer or a string")
-    raise NotCanonical(f"{path}: {type(value).__name__} is not JSON")
+        raise _Refused(f"floats are not allowed ({value!r}); use an integer or a string")
+    raise _Refused(f"{type(value).__name__} is not JSON")
+
+
+_nfc = unicodedata.normalize
 
 
 def dumps_canonical(normalized: JSONValue) -> bytes:

@@ -8,6 +8,7 @@ through the ``helpdesk_register_record_types(register)`` hook, which passes
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -32,6 +33,7 @@ _SECRET_TAILS = {"code", "value", "text", "number", "digits", "new", "old"}
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
+@functools.lru_cache(maxsize=4096)  # a store sees few distinct key names, each many times
 def is_secret_key(key: str) -> bool:
     words = [w.lower() for w in _WORD.findall(key)]
     if not words:
@@ -51,16 +53,23 @@ def is_secret_key(key: str) -> bool:
 def secret_keys(value: object, path: str = "payload") -> list[str]:
     """Paths of every key anywhere in ``value`` that names a secret."""
     found: list[str] = []
+    _collect_secret_keys(value, path, found)
+    return found
+
+
+def _collect_secret_keys(value: object, path: str, found: list[str]) -> None:
+    # Only containers are descended into, and a path is made only for them: rows and
+    # payloads are mostly scalars.
     if isinstance(value, Mapping):
         for key, item in value.items():
-            where = f"{path}.{key}"
             if isinstance(key, str) and is_secret_key(key):
-                found.append(where)
-            found.extend(secret_keys(item, where))
+                found.append(f"{path}.{key}")
+            if isinstance(item, Mapping | list | tuple):
+                _collect_secret_keys(item, f"{path}.{key}", found)
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            found.extend(secret_keys(item, f"{path}[{i}]"))
-    return found
+            if isinstance(item, Mapping | list | tuple):
+                _collect_secret_keys(item, f"{path}[{i}]", found)
 
 
 @dataclass(frozen=True)
