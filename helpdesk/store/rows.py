@@ -443,7 +443,7 @@ def _clean(columns: Mapping[str, Sequence[Any]], count: int) -> tuple[
         values = columns.get(name, missing_column)
         shape = _SHAPED.get(name)
         if shape is not None and shape.as_is(values):  # clean as given (a roster's columns): nothing to tidy
-            cleaned[name] = list(values)
+            cleaned[name] = values  # type: ignore[assignment]  # read only from here on (no rule rewrites it)
             as_given.add(name)
             continue
         cleaned[name], others = _tidy(values)
@@ -476,16 +476,20 @@ def _clean(columns: Mapping[str, Sequence[Any]], count: int) -> tuple[
     if "cert_serial" not in as_given:
         rule("cert_serial", cleaned["cert_serial"], _cert)
     dobs = _dates(columns.get("date_of_birth", missing_column), problem, odd)
+    # The columns as tuples, the lists let go, before the rows' dicts are made: the cyclic collector
+    # stops walking a tuple of text after one look, a list it walks at every collection.
+    fields = tuple(map(tuple, (kinds, cleaned["cert_serial"], dobs, cleaned["email"], cleaned["full_name"], ids,
+                               cleaned["national_id"], cleaned["phone"], cleaned["position"], cleaned["token_serial"],
+                               cleaned["unit_id"])))
+    del kinds, dobs, ids, cleaned
     return [
         None if i in problems else {  # keys in sorted order: plain JSON of a row is then canonical JSON
             "cert_kind": kind, "cert_serial": cert, "date_of_birth": dob, "email": email, "full_name": name,
             "id": sid, "national_id": national, "phone": phone, "position": position, "token_serial": token,
             "unit_id": unit,
         }
-        for i, (kind, cert, dob, email, name, sid, national, phone, position, token, unit) in enumerate(zip(
-            kinds, cleaned["cert_serial"], dobs, cleaned["email"], cleaned["full_name"], ids,
-            cleaned["national_id"], cleaned["phone"], cleaned["position"], cleaned["token_serial"],
-            cleaned["unit_id"], strict=True))
+        for i, (kind, cert, dob, email, name, sid, national, phone, position, token, unit) in enumerate(
+            zip(*fields, strict=True))
     ], problems, odd
 
 
