@@ -14,14 +14,16 @@ the Mẫu 01 subscriber roster's, which a plugin extends with its own spellings
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 from helpdesk.sheets import SheetError
 from helpdesk.store.search import fold
 
 _PUNCT = re.compile(r"[^a-z0-9]+")
+HEADER_SCAN_ROWS = 15  # offices put titles above the table
 
 
 def fold_header(text: object) -> str:
@@ -91,6 +93,17 @@ class HeaderRules:
     def score(self, headers: Sequence[object]) -> int:
         """How many distinct fields a row of cells names (to find the header row)."""
         return len({f for h in headers if (f := self.match(h))})
+
+    def find_header(self, rows: Sequence[Sequence[Any]], rank: Callable[[Sequence[Any]], int] | None = None) -> int:
+        """The index of the header row: the best-ranked (by default :meth:`score`) of the
+        first :data:`HEADER_SCAN_ROWS` rows, naming at least two fields."""
+        rank = rank or self.score
+        seen = rows[:HEADER_SCAN_ROWS]
+        best = max(range(len(seen)), key=lambda i: rank(seen[i]), default=None)
+        if best is None or rank(seen[best]) < 2:
+            raise SheetError("No header row found in the first {n} rows (expected columns such as {columns})",
+                             n=HEADER_SCAN_ROWS, columns=", ".join(self.required_headers.values()))
+        return best
 
     def parse_mapping(self, items: Iterable[str]) -> dict[str, str]:
         """``["national_id=Số CMT", "unit=Cơ quan"]`` (or comma-joined) -> {field: header}."""

@@ -38,6 +38,7 @@ from helpdesk.extension import (
     StatusLine,
     Subject,
     Table,
+    Target,
     TokenKey,
     TokenWorker,
     Unit,
@@ -48,10 +49,12 @@ from helpdesk.extension import (
     delete_key_pair,
     describe_error,
     find_workflow,
+    lazy,
     list_keys,
     pin_stdin_option,
     read_pin,
     registered_workflows,
+    resolve,
 )
 from helpdesk.testing.pdftools import pdf_text
 from helpdesk.testing.softhsm import SoftHSMStore
@@ -178,3 +181,15 @@ def test_keys_on_a_token_listed_and_deleted(softhsm: SoftHSMStore, token_worker:
 
 def test_registration_errors_are_plugin_errors() -> None:
     assert issubclass(RegistrationError, HelpdeskError)
+
+
+def test_targets_are_resolved_now_or_on_first_call() -> None:
+    import textwrap
+
+    target: Target = "textwrap:dedent"
+    assert resolve(target) is textwrap.dedent and resolve(len) is len
+    later = lazy("textwrap:shorten")
+    assert later.__name__ == "shorten" and later("a b c d e", width=7) == "a [...]"
+    assert lazy(len) is len
+    with pytest.raises(HelpdeskError, match="Bad target"):
+        resolve("textwrap")

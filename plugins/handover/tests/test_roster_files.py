@@ -24,7 +24,9 @@ from handover_kit import HEADERS, nfd, roster_row, write_csv, write_xlsx
 from helpdesk_handover.columns import ColumnError
 from helpdesk_handover.roster import import_roster, read_roster
 
+from helpdesk.testing import rosters
 from helpdesk.testing.kit import Kiosk, load_settings, open_store
+from helpdesk.testing.rosters import SHEET, XLSX_PARTS, handmade_xlsx, header_cells
 
 MEMORY_CAP = 300 * 1024 * 1024
 HELPDESK = str(Path(sys.executable).with_name("helpdesk"))
@@ -84,10 +86,7 @@ def test_ods_is_read_too(tmp_path: Path) -> None:
 
 
 def unicode_text(path: Path) -> Path:
-    """Excel's "Unicode Text": UTF-16 LE with a byte order mark, tab-separated, CR LF."""
-    lines = ["\t".join(HEADERS)] + ["\t".join("" if c is None else str(c) for c in row) for row in rows()]
-    path.write_bytes(b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le"))
-    return path
+    return rosters.unicode_text(path, rows(), HEADERS)
 
 
 def cp1258(text: str) -> bytes:
@@ -146,60 +145,17 @@ def test_other_encodings_get_a_message_naming_what_was_found(tmp_path: Path, raw
 
 # -- hostile files --------------------------------------------------------------------------------
 
-XLSX_PARTS = {
-    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-    'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
-    'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-    'spreadsheetml.worksheet+xml"/></Types>',
-    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-    'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
-    '2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-    "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
-    'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="DS" sheetId="1" r:id="rId1"/></sheets></workbook>',
-    "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
-    'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.'
-    'org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-}
-SHEET = ('<?xml version="1.0" encoding="UTF-8"?>{doctype}<worksheet xmlns="http://schemas.openxmlformats.org/'
-         'spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>')
 LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
           + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'
                     for i in range(1, 10)) + "]>")
 
 
-def header_cells(row: int = 1) -> str:
-    return f'<row r="{row}">' + "".join(f'<c r="{chr(65 + i)}{row}" t="inlineStr"><is><t>{h}</t></is></c>'
-                                       for i, h in enumerate(HEADERS)) + "</row>"
-
-
-def handmade_xlsx(path: Path, sheet: str, **parts: str) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in {**XLSX_PARTS, **parts}.items():
-            z.writestr(name, text)
-        z.writestr("xl/worksheets/sheet1.xml", sheet)
-    return path
-
-
 def zip_bomb(path: Path) -> Path:
-    """A 300 KB .xlsx whose sheet inflates to 320 MB (spaces between two rows)."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        for name, text in XLSX_PARTS.items():
-            z.writestr(name, text)
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
-            head, tail = SHEET.format(doctype="", rows=header_cells() + "{hole}").split("{hole}")
-            part.write(head.encode())
-            block = b" " * (1 << 20)
-            for _ in range(320):
-                part.write(block)
-            part.write(tail.encode())
-    return path
+    return rosters.zip_bomb(path, HEADERS)
 
 
 def entity_sheet(path: Path) -> Path:
-    return handmade_xlsx(path, SHEET.format(doctype=LAUGHS, rows=header_cells() + (
+    return handmade_xlsx(path, SHEET.format(doctype=LAUGHS, rows=header_cells(HEADERS) + (
         '<row r="2"><c r="B2" t="inlineStr"><is><t>&lol9;</t></is></c></row>')))
 
 
@@ -207,7 +163,7 @@ def entity_workbook(path: Path) -> Path:
     """The billion laughs in a part read with expat (the workbook): ParseError, caught and explained."""
     book = XLSX_PARTS["xl/workbook.xml"].replace("<workbook", LAUGHS + "<workbook", 1).replace(
         'name="DS"', 'name="&lol9;"')
-    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells()), **{"xl/workbook.xml": book})
+    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells(HEADERS)), **{"xl/workbook.xml": book})
 
 
 def pdf_named_xlsx(path: Path) -> Path:
@@ -259,7 +215,7 @@ def wide_csv(path: Path) -> Path:
 
 def sparse_corners(path: Path) -> Path:
     """A1 and XFD1048576 only: calamine would allocate 17 billion cells and abort the process."""
-    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells() + (
+    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells(HEADERS) + (
         '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>')))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from helpdesk_training.roster import RosterRefused, add_units, import_file
 from helpdesk_training.roster_file import RosterFileError
 from training_kit import (
     CODE,
+    HEADERS,
     OTHER_UNIT,
     PEOPLE,
     UNIT,
@@ -22,6 +24,7 @@ from training_kit import (
 )
 
 from helpdesk.extension import WorkflowContext
+from helpdesk.testing import rosters
 
 
 def test_import_xlsx_matches_the_directory(ctx: WorkflowContext, tmp_path: Path) -> None:
@@ -72,6 +75,63 @@ def test_a_file_without_the_columns_is_refused(ctx: WorkflowContext, tmp_path: P
                                           headers=["Họ và tên", "Đơn vị"]))
     with pytest.raises(RosterFileError):
         import_file(book, CODE, tmp_path / "missing.xlsx")
+
+
+def test_an_id_number_that_lost_its_leading_zero_is_reported_not_padded(ctx: WorkflowContext,
+                                                                        tmp_path: Path) -> None:
+    """Excel keeps a CCCD typed into a General column as the number 92186001234: the row is bad."""
+    book = TrainingBook(ctx)
+    make_class(book)
+    rows = roster_rows(PEOPLE[:2])
+    rows[1][4] = 92186004321
+    with pytest.raises(RosterRefused) as refused:
+        import_file(book, CODE, write_xlsx(tmp_path / "lop.xlsx", rows))
+    assert refused.value.report.lines() == [
+        "Dòng 5: Số định danh 92186004321 được nhập dạng số nên đã mất số 0 ở đầu: hãy định dạng cột là "
+        "Văn bản (Text) rồi nhập lại số"]
+    assert book.roster_of(CODE) == []
+
+
+def unicode_text(path: Path) -> Path:
+    return rosters.unicode_text(path, roster_rows(PEOPLE[:2]), HEADERS)
+
+
+def utf16_without_bom(path: Path) -> Path:
+    path.write_bytes(unicode_text(path).read_bytes()[2:])
+    return path
+
+
+def csv_named_xlsx(path: Path) -> Path:
+    return write_csv(path.with_suffix(".csv"), roster_rows(PEOPLE[:2])).rename(path.with_suffix(".xlsx"))
+
+
+@pytest.mark.parametrize(("make", "words"), [
+    (lambda path: rosters.zip_bomb(path.with_suffix(".xlsx"), HEADERS),
+     "khi giải nén lớn hơn 256 MB (tệp nén độc hại?); chưa đọc dữ liệu nào"),
+    (csv_named_xlsx, "không đọc được như tệp .xlsx: nội dung là text"),
+    (utf16_without_bom, "chứa byte NUL: không phải tệp văn bản (UTF-16 thiếu BOM?)"),
+], ids=["zip_bomb", "csv_named_xlsx", "utf16_without_bom"])
+def test_a_hostile_file_is_refused_by_the_core_reader(ctx: WorkflowContext, tmp_path: Path,
+                                                     make: Callable[[Path], Path], words: str) -> None:
+    book = TrainingBook(ctx)
+    make_class(book)
+    path = make(tmp_path / "lop.csv")
+    with pytest.raises(RosterFileError) as info:
+        import_file(book, CODE, path)
+    assert info.value.localized().startswith(f"Tệp {path.name} ") and words in info.value.localized()
+    assert info.value.localized_title() == "Tệp danh sách" and info.value.exit_code == 2
+    assert book.roster_of(CODE) == []
+
+
+def test_excel_unicode_text_is_read(ctx: WorkflowContext, tmp_path: Path) -> None:
+    """UTF-16 with a byte order mark, tab-separated (Excel's "Unicode Text"): the very names, NFC."""
+    book = TrainingBook(ctx)
+    make_class(book)
+    path = unicode_text(tmp_path / "lop.csv")
+    assert not path.read_bytes().startswith(b"STT")
+    change = import_file(book, CODE, path)
+    assert len(change.added) == 2
+    assert sorted(t.full_name for t in book.roster_of(CODE)) == sorted(name for name, _, _ in PEOPLE[:2])
 
 
 def test_over_capacity_is_imported_with_a_warning(ctx: WorkflowContext, tmp_path: Path) -> None:
