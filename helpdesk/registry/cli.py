@@ -82,7 +82,7 @@ def revoke(db_url: str | None, kiosk_id: str) -> None:
 @db_option
 @click.option("--json", "as_json", is_flag=True)
 def kiosks(db_url: str | None, as_json: bool) -> None:
-    """Enrolled kiosks with their audit heads."""
+    """Enrolled kiosks with their audit heads and the records each still held unsent when it last reported."""
     from helpdesk.registry.db import open_db
     from helpdesk.registry.kiosks import list_kiosks
 
@@ -92,7 +92,9 @@ def kiosks(db_url: str | None, as_json: bool) -> None:
         return
     for k in found:
         state = _("revoked") if k.revoked_at else _("enrolled")
-        click.echo(f"{k.id:<24} {state:<10} #{k.head_seq:<8} {k.unit or '-'}")
+        pending = "-" if k.reported_at is None else _("{n} pending at {time}").format(
+            n=k.reported_pending, time=f"{k.reported_at[:16].replace('T', ' ')} UTC")
+        click.echo(f"{k.id:<24} {state:<10} #{k.head_seq:<8} {pending:<32} {k.unit or '-'}")
 
 
 @registry.command()

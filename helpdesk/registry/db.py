@@ -23,10 +23,11 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DB_ENV = "HELPDESK_REGISTRY_DB"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # sorts as text
 
 
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime(TIME_FORMAT)
 
 
 def default_url() -> str:

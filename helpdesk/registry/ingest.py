@@ -11,7 +11,8 @@ One database transaction per batch, holding the kiosk's row lock (PostgreSQL
   :class:`ChainFlagged`, a row in ``flags``, nothing stored;
 - each record must match its audit entry's digest; a record id already stored with
   the same digest is acknowledged as ``duplicate`` (idempotent), with another digest
-  it is rejected and flagged as a *conflict*.
+  it is rejected and flagged as a *conflict*;
+- a batch's ``kiosk_state`` (optional) is kept on the kiosk's row when newer than the held one.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeGuard
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from helpdesk.registry.db import now
+from helpdesk.registry.db import TIME_FORMAT, now
 from helpdesk.registry.errors import BadBatch, ChainFlagged, Replayed, Unauthorized
 from helpdesk.registry.kiosks import Kiosk, get_kiosk
 from helpdesk.registry.payload import stored_payload
@@ -32,8 +34,10 @@ from helpdesk.store.audit import RECORD_ACTION
 from helpdesk.store.canonical import NotCanonical, normalize
 from helpdesk.sync.protocol import (
     BATCH,
+    KIOSK_STATE,
     PROTOCOL,
     BadKey,
+    KioskReport,
     decode_public_key,
     fast_canonical,
     verify,
@@ -95,7 +99,42 @@ def _check_shape(batch: object) -> dict[str, Any]:
     for name in ("audit", "records"):
         if not isinstance(batch.get(name), list):
             raise BadBatch("The batch lacks {field}", field=name)
+    if KIOSK_STATE in batch and _kiosk_report(batch) is None:
+        raise BadBatch("The batch's kiosk_state is malformed")
     return batch
+
+
+def _kiosk_report(doc: Mapping[str, Any]) -> KioskReport | None:
+    """The batch's ``kiosk_state`` (None when absent or not two counts ≥ 0)."""
+    state = doc.get(KIOSK_STATE)
+    if not isinstance(state, dict):
+        return None
+    seq, pending = state.get("audit_seq"), state.get("pending")
+    return KioskReport(seq, pending) if _is_count(seq) and _is_count(pending) else None
+
+
+def _is_count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _store_report(conn: Connection, kiosk: Kiosk, doc: Mapping[str, Any], received: str) -> None:
+    """Keep the kiosk's report unless a later one is held (an old bundle imported after an online push).
+
+    Its time is when the kiosk made the batch (a bundle may travel for days), but never
+    later than its arrival: a kiosk clock running ahead does not make a report look fresh.
+    """
+    report = _kiosk_report(doc)
+    if report is None:
+        return
+    try:
+        made = datetime.fromisoformat(str(doc["created"]).replace("Z", "+00:00")).astimezone(UTC)
+        at = min(made.strftime(TIME_FORMAT), received)
+    except ValueError:
+        at = received
+    if kiosk.reported_at is not None and kiosk.reported_at > at:
+        return
+    conn.execute(update(kiosks).where(kiosks.c.id == kiosk.id).values(
+        reported_audit_seq=report.audit_seq, reported_pending=report.pending, reported_at=at))
 
 
 def _authorise(conn: Connection, doc: Mapping[str, Any]) -> Kiosk:
@@ -138,6 +177,7 @@ def _ingest(conn: Connection, doc: dict[str, Any], source: str) -> IngestResult:
         head = {"seq": kiosk.head_seq, "hash": kiosk.head_hash, "time": kiosk.head_time}
     result = IngestResult(batch_id, kiosk.id, head=head)
     _records(conn, kiosk, entries, doc["records"], batch_id, received, result)
+    _store_report(conn, kiosk, doc, received)
     if not seen:
         conn.execute(insert(batches).values(id=batch_id, kiosk_id=kiosk.id, received_at=received,
                                             records=result.stored, source=source))

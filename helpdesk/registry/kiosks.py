@@ -24,18 +24,29 @@ class Kiosk:
     head_seq: int
     head_hash: str
     head_time: str | None
+    reported_audit_seq: int | None = None  # the kiosk's own last report (a batch's kiosk_state)
+    reported_pending: int | None = None
+    reported_at: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Kiosk:
         m = row._mapping
         return cls(m["id"], m["public_key"], m["unit"], m["enrolled_at"], m["revoked_at"],
-                   int(m["head_seq"]), m["head_hash"], m["head_time"])
+                   int(m["head_seq"]), m["head_hash"], m["head_time"], _int(m["reported_audit_seq"]),
+                   _int(m["reported_pending"]), m["reported_at"])
 
     def to_json(self) -> dict[str, Any]:
+        reported = None if self.reported_at is None else {
+            "audit_seq": self.reported_audit_seq, "pending": self.reported_pending, "at": self.reported_at}
         return {
             "id": self.id, "public_key": self.public_key, "unit": self.unit, "enrolled_at": self.enrolled_at,
             "revoked_at": self.revoked_at, "head": {"seq": self.head_seq, "hash": self.head_hash, "time": self.head_time},
+            "reported": reported,
         }
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def get_kiosk(conn: Connection, kiosk_id: str, *, for_update: bool = False) -> Kiosk | None:

@@ -1,13 +1,15 @@
 """The registry's tables (SQLAlchemy Core). Changes go through an Alembic migration.
 
-- ``kiosks``: enrolled public keys, unit, revocation, and the audit head held for each;
+- ``kiosks``: enrolled public keys, unit, revocation, the audit head held for each, and what
+  the kiosk last said of itself (its audit head, records still unsent, when);
 - ``audit_entries``: every kiosk's audit chain as received (hashes, for ``verify --registry``);
 - ``records``: one row per record UUID (the canonical JSON in ``body``), keyset-paginated by ``pk``;
   its payload again in ``payload`` (JSONB on PostgreSQL, see :mod:`helpdesk.registry.payload`)
   so reports count by payload fields without parsing every body;
 - ``batches``: batch ids seen (a replay is refused);
 - ``flags``: gaps, forks and conflicting records, shown and never merged;
-- ``dashboard_staff`` / ``dashboard_sessions``: who may open the dashboard, and their sessions.
+- ``dashboard_staff`` / ``dashboard_sessions``: who may open the dashboard, and their sessions;
+- ``dashboard_pages``: the dashboard's last computed figures per year, shown at once after a restart.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ kiosks = Table(
     Column("head_seq", BigInteger, nullable=False, default=0),
     Column("head_hash", String(64), nullable=False),
     Column("head_time", String(32)),
+    # the kiosk's own last report (a batch's kiosk_state): its audit head, records left unsent, and when
+    Column("reported_audit_seq", BigInteger),
+    Column("reported_pending", BigInteger),
+    Column("reported_at", String(32)),
 )
 
 audit_entries = Table(
@@ -106,4 +112,12 @@ dashboard_sessions = Table(
     Column("created_at", String(32), nullable=False),
     Column("expires_at", String(32), nullable=False),
     Index("ix_dashboard_sessions_name", "name"),
+)
+
+dashboard_pages = Table(
+    "dashboard_pages", metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("plan_key", String(64), nullable=False),  # the plan and sections they were computed for
+    Column("computed_at", String(32), nullable=False),
+    Column("figures", Text, nullable=False),  # JSON (helpdesk.registry.dashboard.stored)
 )

@@ -18,6 +18,7 @@ from helpdesk.sync.protocol import (
     PROTOCOL,
     RECEIPT,
     BadKey,
+    KioskReport,
     decode_public_key,
     make_batch,
     sign,
@@ -43,8 +44,10 @@ def export_bundle(store: Store, identity: KioskIdentity, out_dir: Path, registry
     entries = AuditWindow(store).get(start, local_seq, since)
     if not entries or entries[0].seq != start:
         raise BadBundle("Audit entry #{seq} is missing from the local log", seq=start)
+    left = max(0, store.outbox.count() - len(pending))  # records committed while exporting
     batch = sign(make_batch(identity.kiosk_id, [e.to_dict() for e in entries], [p.record.to_dict() for p in pending],
-                            created=store.now()), identity.key, normalized=True)
+                            created=store.now(), kiosk_state=KioskReport(local_seq, left)),
+                 identity.key, normalized=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = out_dir / f"helpdesk-bundle-{identity.kiosk_id}-{stamp}-{batch['batch_id'][:8]}.json"

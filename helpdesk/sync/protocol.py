@@ -4,13 +4,17 @@ A batch is a JSON object::
 
     {"protocol": "helpdesk.sync/1", "kind": "batch", "batch_id": UUID,
      "kiosk_id": …, "created": ISO-UTC, "audit": [audit entries…],
-     "records": [records…], "signature": base64(Ed25519)}
+     "records": [records…], "kiosk_state": {"audit_seq": N, "pending": M},
+     "signature": base64(Ed25519)}
 
 The signature covers the canonical JSON (NFC strings, sorted keys, no whitespace,
 no floats — :mod:`helpdesk.store.canonical`) of the object without ``signature``.
 ``audit`` is a contiguous run of the kiosk's audit chain covering every record in
 ``records``, so the registry can check each record against its entry and the chain
-against the head it already holds.
+against the head it already holds. ``kiosk_state`` (optional: older kiosks leave it
+out) is the kiosk's own view when it made the batch — its local audit head and how many
+outbox records stay unsent once this batch is taken — so the registry can show what a
+kiosk still holds; being inside the signed object, nobody else can change it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import base64
 import binascii
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -31,6 +36,15 @@ PROTOCOL = "helpdesk.sync/1"
 BATCH = "batch"
 RECEIPT = "receipt"
 SIGNATURE = "signature"
+KIOSK_STATE = "kiosk_state"
+
+
+@dataclass(frozen=True)
+class KioskReport:
+    """What a kiosk says of itself in a batch: its audit head and the records left unsent."""
+
+    audit_seq: int
+    pending: int
 
 
 def fast_canonical(value: Any) -> bytes:
@@ -99,9 +113,10 @@ def make_batch(
     records: Sequence[Mapping[str, Any]],
     created: str,
     batch_id: str | None = None,
+    kiosk_state: KioskReport | None = None,
 ) -> dict[str, Any]:
     """An unsigned batch (sign it with :func:`sign`)."""
-    return {
+    batch: dict[str, Any] = {
         "protocol": PROTOCOL,
         "kind": BATCH,
         "batch_id": batch_id or str(uuid.uuid4()),
@@ -110,3 +125,6 @@ def make_batch(
         "audit": [dict(e) for e in audit],
         "records": [dict(r) for r in records],
     }
+    if kiosk_state is not None:
+        batch[KIOSK_STATE] = {"audit_seq": kiosk_state.audit_seq, "pending": kiosk_state.pending}
+    return batch

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from helpdesk.store.audit import RECORD_ACTION
 from helpdesk.sync.client import Head, RegistryClient
 from helpdesk.sync.errors import SyncError
-from helpdesk.sync.protocol import make_batch, sign
+from helpdesk.sync.protocol import KioskReport, make_batch, sign
 
 if TYPE_CHECKING:
     from helpdesk.store import AuditEntry, OutboxEntry, Store
@@ -127,8 +127,11 @@ class Pusher:
                 record = self.store.get(entry.ref)
                 if record is not None:
                     records.append(record.to_dict())
+        # what stays unsent once this batch (and the one in flight, not yet marked) is taken
+        left = max(0, self.store.outbox.count() - len(in_flight) - len(chosen))
         batch = sign(make_batch(self.identity.kiosk_id, [e.to_dict() for e in entries], records,
-                                created=self.store.now()), self.identity.key, normalized=True)
+                                created=self.store.now(), kiosk_state=KioskReport(local_seq, left)),
+                     self.identity.key, normalized=True)
         return _Planned(batch, chosen, Head(last.seq, last.hash, last.time))
 
     def push(self, stop: Callable[[], bool] = lambda: False, max_batches: int | None = None) -> PushResult:

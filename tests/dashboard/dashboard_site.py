@@ -1,10 +1,13 @@
 """The dashboard tests' registry: ``helpdesk registry serve`` holding the plan-era records
-synced from a kiosk (plus a second kiosk with a flagged audit gap) and a staff account."""
+synced from a kiosk (plus a second kiosk with a flagged audit gap, and a third whose clock
+is five days behind that sent one batch of three: its last report is old and says 21
+records wait) and a staff account."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -17,6 +20,7 @@ from helpdesk.testing.ci import unavailable
 
 PLUGIN = Path(__file__).parents[1] / "reports" / "plan_plugin.py"
 STAFF = ("canbo.snv", "mat-khau-2026", "Nguyễn Thị Lan")
+BEHIND = "kiosk-cai-rang-01"  # its clock runs five days late; 21 of its 30 notes unsent
 #: unit plan lines: Sở Tư pháp and An Bình ahead of their 2018 targets, Ninh Kiều behind
 UNIT_LINES = """
 [[unit]]
@@ -79,6 +83,7 @@ def build_site(base: Path, db_url: str) -> Iterator[Site]:
     try:
         kiosk.pusher(server.url, batch_size=1000).push()
         assert kiosk.store.outbox.count() == 0
+        _behind(base, engine, server.url)
         with engine.begin() as conn:  # the second kiosk's chain broke once: the registry flagged it
             add_flag(conn, "kiosk-an-binh-01", "gap", 41, None, "Audit gap (test)")
         yield Site(server, engine, db_url)
@@ -86,3 +91,20 @@ def build_site(base: Path, db_url: str) -> Iterator[Site]:
         server.stop()
         kiosk.close()
         engine.dispose()
+
+
+def _behind(base: Path, engine: Engine, url: str) -> None:
+    from helpdesk.registry.kiosks import enroll
+    from helpdesk.store import open_store
+
+    kiosk = KioskUnderTest(base / "kiosk3", BEHIND)
+    enroll(engine, kiosk.kiosk_id, kiosk.identity.public_key, "q-ninh-kieu")
+    kiosk.store.close()
+    kiosk.store = open_store(kiosk.settings.data_dir, kiosk.kiosk_id, record_types=kiosk.record_types,
+                             clock=lambda: datetime.now(UTC) - timedelta(days=5))
+    try:
+        kiosk.commit(30)
+        kiosk.pusher(url, batch_size=10).push(max_batches=1)  # audit #1-10: the migration and 9 notes
+        assert kiosk.store.outbox.count() == 21
+    finally:
+        kiosk.close()

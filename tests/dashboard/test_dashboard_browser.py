@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dashboard_site import STAFF, Site
+from dashboard_site import BEHIND, STAFF, Site
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.expected_conditions import staleness_of
@@ -79,6 +79,13 @@ def test_the_dashboard_shows_plan_vs_actual_lagging_units_expiry_and_kiosks(site
     kiosks = {r.get_attribute("data-kiosk"): r.text for r in driver.find_elements(By.CSS_SELECTOR, "#kiosks tr[data-kiosk]")}
     assert "gap × 1" in kiosks["kiosk-an-binh-01"] and "chưa" in kiosks["kiosk-an-binh-01"]  # flagged, never sent
     assert "Bình thường" in kiosks["kiosk-ninh-kieu-01"] and "4.220" in kiosks["kiosk-ninh-kieu-01"]
+    pending = {r.get_attribute("data-kiosk"): r.find_element(By.CSS_SELECTOR, "td.pending").text
+               for r in driver.find_elements(By.CSS_SELECTOR, "#kiosks tr[data-kiosk]")}
+    assert pending["kiosk-ninh-kieu-01"].split("\n")[0] == "0"  # everything sent, said at its last contact
+    assert pending["kiosk-an-binh-01"] == "–"  # never reported
+    assert pending[BEHIND].split("\n")[0] == "21" and "quá 3 ngày không báo" in pending[BEHIND]
+    silent = driver.find_elements(By.CSS_SELECTOR, "#kiosks tr.silent")
+    assert [r.get_attribute("data-kiosk") for r in silent] == [BEHIND]
     expiry = {r.get_attribute("data-unit"): r.text for r in driver.find_elements(By.CSS_SELECTOR, "#expiry tr[data-unit]")}
     assert set(expiry) == {"so-tu-phap", "q-ninh-kieu", "p-an-binh"}  # the plan-era certificates ran out in 2020-23
     DOCS.mkdir(exist_ok=True)
@@ -99,6 +106,8 @@ def test_english_and_log_out(site: Site, browser: Any) -> None:
     driver.get(site.url + "/dashboard?year=2018&lang=en")
     assert driver.find_element(By.CSS_SELECTOR, "#by-year h2").text == "Plan and actual per year"
     assert _plan_cells(driver)["cert.new.person"][0] == "New certificates — persons"
+    assert "Pending" in driver.find_element(By.CSS_SELECTOR, "#kiosks thead").text
+    assert "no report for over 3 days" in driver.find_element(By.CSS_SELECTOR, "#kiosks tr.silent").text
     button = driver.find_element(By.ID, "logout")
     button.click()
     WebDriverWait(driver, 20).until(staleness_of(button))

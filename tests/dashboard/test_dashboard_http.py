@@ -1,15 +1,17 @@
 """The dashboard's HTTP contract without a browser: CSRF on the forms, sessions that
-expire at the registry, the staff commands, and the same figures on PostgreSQL."""
+expire at the registry, the staff commands, the same figures on PostgreSQL, and the
+last figures shown at once after a restart."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from dashboard_site import STAFF, Site, build_site
+from dashboard_site import BEHIND, STAFF, Site, build_site
 from sqlalchemy import update
 
 from helpdesk.registry.dashboard.schema import sessions
@@ -95,9 +97,50 @@ def test_the_page_on_postgresql_shows_the_plans_table(pg_site: Site) -> None:
     expiry = page.split('id="expiry"')[1].split("</table>")[0]
     expired = [int(n.replace(".", "")) for n in re.findall(r'<tr data-unit="[^"]+"><td>[^<]+</td><td class="n">([\d.]+)', expiry)]
     assert sum(expired) == 718 + 2768 + 243 + 397  # every plan-era certificate (not_after 2020–2023) has run out
+    pending = dict(re.findall(r'<tr data-kiosk="([^"]+)"(?: class="silent")?>.*?<td class="n pending[^"]*">([^<]+)', page))
+    assert pending == {"kiosk-an-binh-01": "–", BEHIND: "21", "kiosk-ninh-kieu-01": "0"}
+    assert re.findall(r'<tr data-kiosk="([^"]+)" class="silent">', page) == [BEHIND]
 
 
 def test_log_in_page_is_english_with_lang_en(site: Site) -> None:
     with _client(site) as client:
         assert "Log in" in client.get("/dashboard/login?lang=en").text
         assert client.get("/dashboard?lang=en").headers["location"] == "/dashboard/login?lang=en"
+
+
+def _figures(page: str) -> tuple[dict[str, list[str]], str]:
+    """The plan table's cells and the page's "computed at" time."""
+    cells = {m: re.findall(r'<td class="n">(?:<b>)?([\d.–]+ / [\d.–]+)', row)
+             for m, row in re.findall(r'<tr data-metric="([^"]+)">(.*?)</tr>', page)}
+    computed = re.search(r"tính lúc (\d\d/\d\d/\d{4} \d\d:\d\d:\d\d UTC)", page)
+    assert computed, page[-600:]
+    return cells, computed.group(1)
+
+
+def test_after_a_restart_the_last_figures_are_shown_at_once_then_recomputed(site: Site) -> None:
+    with _client(site) as client:
+        _log_in(client)
+        page = client.get("/dashboard?year=2018").text
+        deadline = time.monotonic() + 120
+        while 'id="restored"' in page and time.monotonic() < deadline:  # a page kept by an earlier test's server
+            time.sleep(0.2)
+            page = client.get("/dashboard?year=2018").text
+        cells, computed = _figures(page)
+        assert cells["cert.new.person"][-1] == "2.768 / 2.768" and 'id="restored"' not in page
+
+        site.server.stop()
+        site.server.start()  # a new process: nothing in memory; the session is the registry's, it stays
+        kept = client.get("/dashboard?year=2018")
+        assert kept.status_code == 200
+        assert _figures(kept.text) == (cells, computed)  # the same figures, computed before the restart …
+        notice = re.search(r'<p id="restored"[^>]*>([^<]+)</p>', kept.text)
+        assert notice and f"Số liệu lúc {computed[11:16]} ngày {computed[:10]} (UTC)" in notice.group(1)  # … so said
+        english = client.get("/dashboard?year=2018&lang=en").text
+        assert f"Figures as of {computed[11:16]} on {computed[:10]} (UTC)" in english
+
+        deadline = time.monotonic() + 120  # meanwhile one thread computes the page afresh
+        page = kept.text
+        while 'id="restored"' in page and time.monotonic() < deadline:
+            time.sleep(0.2)
+            page = client.get("/dashboard?year=2018").text
+        assert 'id="restored"' not in page and _figures(page)[0] == cells

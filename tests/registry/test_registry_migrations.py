@@ -3,7 +3,9 @@
 r002 (records.payload) on records held at r001: the payloads are backfilled from the
 bodies, the counts equal the walk over the same records before and after, and the
 downgrade takes the column away again. r003 (the dashboard's tables) on a database
-where the dashboard had created them itself: kept, with their rows."""
+where the dashboard had created them itself: kept, with their rows. r004 (what each kiosk
+last reported of itself) on kiosks already enrolled: kept, with no report yet. r005 (the
+dashboard's kept pages) goes and comes back with its downgrade and upgrade."""
 
 from __future__ import annotations
 
@@ -17,7 +19,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, column, insert, inspect, select, table
 
 from helpdesk.registry.db import downgrade, make_engine, upgrade
-from helpdesk.registry.schema import dashboard_sessions, dashboard_staff, metadata, records
+from helpdesk.registry.schema import (
+    dashboard_pages,
+    dashboard_sessions,
+    dashboard_staff,
+    kiosks,
+    metadata,
+    records,
+)
 from helpdesk.reports.counting import walk
 from helpdesk.reports.sources import SqlSource
 from helpdesk.reports.testing import Item, registry_rows
@@ -112,5 +121,43 @@ def test_r003_keeps_the_dashboard_tables_a_mounted_dashboard_had_made(registry_d
             assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         downgrade(engine, "r002")
         assert not {"dashboard_staff", "dashboard_sessions"} & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_r004_adds_the_kiosks_reports_and_keeps_the_kiosks(registry_db: str) -> None:
+    engine = make_engine(registry_db)
+    reported = {"reported_audit_seq", "reported_pending", "reported_at"}
+    try:
+        upgrade(engine, "r003")
+        r003_kiosks = table("kiosks", *(column(c.name) for c in kiosks.c if c.name not in reported))
+        with engine.begin() as conn:
+            conn.execute(insert(r003_kiosks).values(id="kiosk-01", public_key="k", unit="snv", enrolled_at="2026",
+                                                    head_seq=7, head_hash="h", head_time=None))
+        upgrade(engine)
+        with engine.connect() as conn:
+            row = conn.execute(select(kiosks)).one()._mapping
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        assert (row["id"], row["head_seq"]) == ("kiosk-01", 7) and all(row[c] is None for c in reported)
+        downgrade(engine, "r003")
+        assert not reported & {c["name"] for c in inspect(engine).get_columns("kiosks")}
+        with engine.connect() as conn:
+            assert conn.execute(select(r003_kiosks.c.id, r003_kiosks.c.unit)).all() == [("kiosk-01", "snv")]
+    finally:
+        engine.dispose()
+
+
+def test_r005_adds_and_drops_the_dashboards_kept_pages(registry_db: str) -> None:
+    engine = make_engine(registry_db)
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(insert(dashboard_pages).values(year=2018, plan_key="k", computed_at="2026", figures="{}"))
+        downgrade(engine, "r004")
+        assert "dashboard_pages" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(select(dashboard_pages)).all() == []  # kept pages are a cache: none come back
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     finally:
         engine.dispose()

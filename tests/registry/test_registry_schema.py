@@ -17,4 +17,4 @@ def test_migrations_match_the_declared_schema(registry_engine: Engine) -> None:
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diffs == []
-    assert version == "r003"
+    assert version == "r005"

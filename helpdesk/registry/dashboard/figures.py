@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, func, select
 
@@ -27,6 +27,7 @@ from helpdesk.reports.plan import Plan
 from helpdesk.workflow.types import Period, ReportSection
 
 EXPIRY_DAYS = 90
+SILENT_DAYS = 3  # a kiosk whose last report is older is highlighted: unsent records may be piling up
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,12 @@ class KioskState:
     head_time: str | None
     records: int
     flags: dict[str, int]
+    pending: int | None = None  # records the kiosk still held unsent when it last reported (None: never said)
+    reported_at: str | None = None
+
+    def silent(self, today: date) -> bool:
+        """Its last report is more than :data:`SILENT_DAYS` old (a kiosk that never reported is not judged)."""
+        return self.reported_at is not None and self.reported_at[:10] < (today - timedelta(days=SILENT_DAYS)).isoformat()
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,7 @@ class Dashboard:
     seconds: float = 0.0
     computed_at: str = ""
     budget: dict[str, int] = field(default_factory=dict)
+    restored: bool = False  # kept from before (a restart, a new day): shown while it is computed afresh
 
     @property
     def lagging(self) -> list[UnitProgress]:
@@ -196,7 +204,9 @@ def _kiosks(engine: Engine) -> tuple[KioskState, ...]:
             flagged[kiosk_id][kind] = int(n)
         rows = conn.execute(select(kiosks).order_by(kiosks.c.id)).all()
     return tuple(KioskState(r.id, r.unit, r.revoked_at is not None, contact.get(r.id), int(r.head_seq), r.head_time,
-                            int(held.get(r.id, 0)), flagged.get(r.id, {})) for r in rows)
+                            int(held.get(r.id, 0)), flagged.get(r.id, {}),
+                            None if r.reported_pending is None else int(r.reported_pending), r.reported_at)
+                 for r in rows)
 
 
 def data_version(engine: Engine) -> tuple[Any, ...]:
@@ -210,6 +220,18 @@ def data_version(engine: Engine) -> tuple[Any, ...]:
         )).one())
 
 
+class PageStore(Protocol):
+    """Where computed pages outlive the process (:class:`helpdesk.registry.dashboard.stored.KeptPages`)."""
+
+    def load(self, engine: Engine, plan: Plan, sections: tuple[ReportSection, ...], year: int) -> Dashboard | None: ...
+
+    def save(self, engine: Engine, plan: Plan, sections: tuple[ReportSection, ...], board: Dashboard) -> None: ...
+
+
+#: the version a kept page is held under: equal to no data version, so it is recomputed once
+KEPT: tuple[Any, ...] = ("kept",)
+
+
 class Cache:
     """The last computed :class:`Dashboard` per year.
 
@@ -218,15 +240,18 @@ class Cache:
     only a year never computed is computed in the request — once: a request arriving
     while the warm-up (or another request) computes the same page waits for it rather
     than computing it again beside it. So the staff's first page costs a cache lookup,
-    not a pass over every record.
+    not a pass over every record. With a :class:`PageStore` every computed page is also
+    kept, and a year not held yet (after a restart, on a new day) is served from there
+    at once, marked ``restored``, while one background thread computes it afresh.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, kept: PageStore | None = None) -> None:
         self._lock = threading.Lock()
         self._held: dict[tuple[int, date], tuple[tuple[Any, ...], Dashboard]] = {}
         self._refreshing: set[tuple[int, date]] = set()
         self._first: dict[tuple[int, date], threading.Lock] = {}  # held while a page is first computed
         self._warming = False
+        self._kept = kept
 
     def get(self, engine: Engine, plan: Plan, sections: tuple[ReportSection, ...], year: int,
             today: date | None = None) -> Dashboard:
@@ -236,21 +261,35 @@ class Cache:
         with self._lock:
             found = self._held.get(key)
             if found is not None:
-                if found[0] != version and key not in self._refreshing:
-                    self._refreshing.add(key)
-                    threading.Thread(target=self._refresh, args=(engine, plan, sections, key, version),
-                                     name="dashboard-refresh", daemon=True).start()
+                if found[0] != version:
+                    self._start_refresh(engine, plan, sections, key, version)
                 return found[1]
             first = self._first.setdefault(key, threading.Lock())
         with first:
             with self._lock:
                 found = self._held.get(key)
-            if found is not None:  # computed while this request waited
+            if found is not None:  # computed (or restored) while this request waited
                 return found[1]
+            kept = self._kept.load(engine, plan, sections, year) if self._kept is not None else None
+            if kept is not None:
+                with self._lock:
+                    self._held.setdefault(key, (KEPT, kept))
+                    self._start_refresh(engine, plan, sections, key, version)
+                return kept
             board = compute(engine, plan, sections, year, day)
             with self._lock:
                 self._held.setdefault(key, (version, board))
+            if self._kept is not None:
+                self._kept.save(engine, plan, sections, board)
             return board
+
+    def _start_refresh(self, engine: Engine, plan: Plan, sections: tuple[ReportSection, ...],
+                       key: tuple[int, date], version: tuple[Any, ...]) -> None:
+        """One background recomputation per page at a time (call holding ``_lock``)."""
+        if key not in self._refreshing:
+            self._refreshing.add(key)
+            threading.Thread(target=self._refresh, args=(engine, plan, sections, key, version),
+                             name="dashboard-refresh", daemon=True).start()
 
     def _refresh(self, engine: Engine, plan: Plan, sections: tuple[ReportSection, ...], key: tuple[int, date],
                  version: tuple[Any, ...]) -> None:
@@ -258,6 +297,8 @@ class Cache:
             board = compute(engine, plan, sections, key[0], key[1])
             with self._lock:
                 self._held[key] = (version, board)
+            if self._kept is not None:
+                self._kept.save(engine, plan, sections, board)
         except Exception:  # the held page stays; the next request tries again
             import logging
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from helpdesk.registry.dashboard import charts
-from helpdesk.registry.dashboard.figures import Dashboard, MetricYear
+from helpdesk.registry.dashboard.figures import SILENT_DAYS, Dashboard, KioskState, MetricYear
 
 TEXT: dict[str, dict[str, str]] = {
     "vi": {
@@ -27,6 +27,8 @@ TEXT: dict[str, dict[str, str]] = {
         "valid_n": "Còn hiệu lực", "no_certs": "Chưa có dữ liệu chứng thư số.",
         "kiosks": "Đồng bộ theo máy kiosk", "kiosk": "Máy kiosk", "contact": "Liên lạc lần cuối",
         "head": "Nhật ký (#)", "records": "Bản ghi", "flags": "Cảnh báo chuỗi nhật ký", "ok": "Bình thường",
+        "pending": "Chưa gửi", "silent": "quá {days} ngày không báo",
+        "restored": "Số liệu lúc {time} ngày {day} (UTC), đang được tính lại theo dữ liệu mới nhất.",
         "revoked": "đã thu hồi", "never": "chưa", "no_kiosks": "Chưa có máy kiosk nào đăng ký.",
         "activity": "Bản ghi năm {year} theo đơn vị", "year": "Năm", "as_of": "Số liệu đến ngày {day}",
         "failed": "Phần báo cáo không tính được", "computed": "tính lúc {at}, trong {ms} ms", "lang": "English", "empty": "Chưa có hoạt động nào được ghi nhận.",
@@ -46,6 +48,8 @@ TEXT: dict[str, dict[str, str]] = {
         "valid_n": "Valid", "no_certs": "No certificate data yet.",
         "kiosks": "Sync state per kiosk", "kiosk": "Kiosk", "contact": "Last contact",
         "head": "Audit (#)", "records": "Records", "flags": "Audit-chain flags", "ok": "OK",
+        "pending": "Pending", "silent": "no report for over {days} days",
+        "restored": "Figures as of {time} on {day} (UTC); being recomputed from the latest data.",
         "revoked": "revoked", "never": "never", "no_kiosks": "No kiosk is enrolled.",
         "activity": "Records in {year} per unit", "year": "Year", "as_of": "Figures as of {day}",
         "failed": "Report section failed", "computed": "computed at {at} in {ms} ms", "lang": "Tiếng Việt", "empty": "No activity recorded yet.",
@@ -69,7 +73,8 @@ th,td{border-bottom:1px solid #e3e7ed;padding:5px 6px;text-align:left}td.n,th.n{
 .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}.muted{color:#667;font-size:.85rem}
 .login{max-width:360px;margin:40px auto}.login label{display:block;margin:10px 0 4px}
 .login input{width:100%;padding:8px;font-size:1rem}.login button{margin-top:14px;padding:8px 16px;font-size:1rem}
-.error{color:#c0392b;font-weight:bold}
+.error{color:#c0392b;font-weight:bold}tr.silent td{background:#fdecea}
+.notice{background:#fff4d6;border:1px solid #e6c15c;border-radius:4px;padding:6px 10px}
 """
 
 
@@ -139,7 +144,11 @@ def dashboard_page(board: Dashboard, lang: str, user: str, csrf: str) -> str:
                f'<div class="scroll"><table id="plan-table"><thead><tr><th>{escape(t["metric"])}</th>{head_cells}'
                f'<th class="n">{escape(t["total"])}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
                f'{failed}</section>')
-    return _page(lang, t["title"], header + f'<main><p class="years">{escape(t["year"])}: {years}</p>' + by_year
+    restored = ""
+    if board.restored:  # computed_at: "dd/mm/yyyy HH:MM:SS UTC"
+        at = board.computed_at
+        restored = f'<p id="restored" class="notice">{escape(t["restored"].format(time=at[11:16], day=at[:10]))}</p>'
+    return _page(lang, t["title"], header + f'<main>{restored}<p class="years">{escape(t["year"])}: {years}</p>' + by_year
                  + _units(board, t) + _expiry(board, t) + _kiosks(board, t)
                  + f'<p class="muted">{escape(t["as_of"].format(day=board.today.strftime("%d/%m/%Y")))} · '
                  f'{escape(t["computed"].format(at=board.computed_at, ms=round(1000 * board.seconds)))}</p></main>')
@@ -211,10 +220,23 @@ def _kiosks(board: Dashboard, t: dict[str, str]) -> str:
         flags = " ".join(f'<span class="flag">{escape(kind)} × {n}</span>' for kind, n in sorted(k.flags.items()))
         state = flags or f'<span class="okay">{escape(t["ok"])}</span>'
         name = escape(k.id) + (f' <span class="late">({escape(t["revoked"])})</span>' if k.revoked else "")
-        rows.append(f'<tr data-kiosk="{escape(k.id)}"><td>{name}</td><td>{escape(_unit_name(board, k.unit or "—"))}</td>'
-                    f'<td>{escape(_when(k.last_contact, t))}</td><td class="n">{k.head_seq}</td>'
+        silent = k.silent(board.today)
+        marked = ' class="silent"' if silent else ""
+        rows.append(f'<tr data-kiosk="{escape(k.id)}"{marked}><td>{name}</td>'
+                    f'<td>{escape(_unit_name(board, k.unit or "—"))}</td>'
+                    f'<td>{escape(_when(k.last_contact, t))}</td>{_pending(k, silent, t)}<td class="n">{k.head_seq}</td>'
                     f'<td class="n">{_n(k.records)}</td><td>{state}</td></tr>')
     return (f'<section id="kiosks"><h2>{escape(t["kiosks"])}</h2><div class="scroll"><table><thead><tr>'
             f'<th>{escape(t["kiosk"])}</th><th>{escape(t["unit"])}</th><th>{escape(t["contact"])}</th>'
+            f'<th class="n">{escape(t["pending"])}</th>'
             f'<th class="n">{escape(t["head"])}</th><th class="n">{escape(t["records"])}</th>'
             f'<th>{escape(t["flags"])}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>')
+
+
+def _pending(k: KioskState, silent: bool, t: dict[str, str]) -> str:
+    """Records the kiosk held unsent at its last report, and when; loud when that is long ago."""
+    if k.pending is None:
+        return '<td class="n pending">–</td>'
+    note = f'<br><span class="late">{escape(t["silent"].format(days=SILENT_DAYS))}</span>' if silent else ""
+    return (f'<td class="n pending{" late" if silent else ""}">{_n(k.pending)}'
+            f'<br><small class="muted">{escape(_when(k.reported_at, t))}</small>{note}</td>')

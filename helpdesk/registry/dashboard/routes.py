@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from helpdesk.registry.dashboard import accounts, pages
 from helpdesk.registry.dashboard.figures import Cache
+from helpdesk.registry.dashboard.stored import KeptPages
 from helpdesk.reports.plan import Plan
 from helpdesk.secret import Secret
 from helpdesk.workflow.types import ReportSection
@@ -79,7 +80,7 @@ def mount(app: FastAPI, engine: Engine, *, plan: Plan | None = None,
           sections: tuple[ReportSection, ...] | None = None) -> None:
     """Add the dashboard's routes to the registry's ``app`` (its tables come with the registry's migrations)."""
     config = _Config(plan, sections)
-    cache = Cache()
+    cache = Cache(KeptPages())  # the last figures outlive a restart
 
     def warm_up() -> None:
         """While someone types their password, compute the page they will see."""
