@@ -6,55 +6,82 @@ folds to one column on a phone. Vietnamese by default, English with ``?lang=en``
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from html import escape
 
+from helpdesk.i18n import translations
 from helpdesk.registry.dashboard import charts
 from helpdesk.registry.dashboard.figures import SILENT_DAYS, Dashboard, KioskState, MetricYear
 
-TEXT: dict[str, dict[str, str]] = {
-    "vi": {
-        "title": "Bảng điều khiển triển khai chữ ký số", "org": "Sở Nội vụ",
-        "login": "Đăng nhập", "name": "Tên đăng nhập", "password": "Mật khẩu", "logout": "Đăng xuất",
-        "bad_login": "Tên đăng nhập hoặc mật khẩu không đúng.", "expired": "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.",
-        "bad_form": "Biểu mẫu đã hết hạn, vui lòng thử lại.",
-        "by_year": "Kế hoạch và thực hiện theo năm", "metric": "Chỉ tiêu", "total": "Tổng",
-        "plan": "Kế hoạch", "actual": "Thực hiện", "budget": "Kinh phí (đồng)",
-        "levels": "Theo cấp đơn vị — năm {year}", "level": "Cấp", "units": "Số đơn vị",
-        "lagging": "Đơn vị chậm tiến độ — năm {year}", "none_lagging": "Không có đơn vị nào chậm tiến độ.",
-        "unit": "Đơn vị", "done": "Đã thực hiện", "expected": "Cần đạt đến nay",
-        "progress": "Tiến độ theo đơn vị (năm {year})", "no_unit_plan": "Kế hoạch chưa có chỉ tiêu riêng cho đơn vị nào.",
-        "expiry": "Chứng thư số hết hạn theo đơn vị", "expired_n": "Đã hết hạn", "soon_n": "Hết hạn trong 90 ngày",
-        "valid_n": "Còn hiệu lực", "no_certs": "Chưa có dữ liệu chứng thư số.",
-        "kiosks": "Đồng bộ theo máy kiosk", "kiosk": "Máy kiosk", "contact": "Liên lạc lần cuối",
-        "head": "Nhật ký (#)", "records": "Bản ghi", "flags": "Cảnh báo chuỗi nhật ký", "ok": "Bình thường",
-        "pending": "Chưa gửi", "silent": "quá {days} ngày không báo",
-        "restored": "Số liệu lúc {time} ngày {day} (UTC), đang được tính lại theo dữ liệu mới nhất.",
-        "revoked": "đã thu hồi", "never": "chưa", "no_kiosks": "Chưa có máy kiosk nào đăng ký.",
-        "activity": "Bản ghi năm {year} theo đơn vị", "year": "Năm", "as_of": "Số liệu đến ngày {day}",
-        "failed": "Phần báo cáo không tính được", "computed": "tính lúc {at}, trong {ms} ms", "lang": "English", "empty": "Chưa có hoạt động nào được ghi nhận.",
-    },
-    "en": {
-        "title": "Digital signature deployment dashboard", "org": "Department of Home Affairs",
-        "login": "Log in", "name": "User name", "password": "Password", "logout": "Log out",
-        "bad_login": "Wrong user name or password.", "expired": "Your session has expired; please log in again.",
-        "bad_form": "The form has expired; please try again.",
-        "by_year": "Plan and actual per year", "metric": "Target", "total": "Total",
-        "plan": "Plan", "actual": "Actual", "budget": "Budget (VND)",
-        "levels": "By unit level — {year}", "level": "Level", "units": "Units",
-        "lagging": "Units lagging behind — {year}", "none_lagging": "No unit is behind schedule.",
-        "unit": "Unit", "done": "Done", "expected": "Due by now",
-        "progress": "Progress per unit ({year})", "no_unit_plan": "The plan sets no targets for single units.",
-        "expiry": "Certificates expiring per unit", "expired_n": "Expired", "soon_n": "Expiring within 90 days",
-        "valid_n": "Valid", "no_certs": "No certificate data yet.",
-        "kiosks": "Sync state per kiosk", "kiosk": "Kiosk", "contact": "Last contact",
-        "head": "Audit (#)", "records": "Records", "flags": "Audit-chain flags", "ok": "OK",
-        "pending": "Pending", "silent": "no report for over {days} days",
-        "restored": "Figures as of {time} on {day} (UTC); being recomputed from the latest data.",
-        "revoked": "revoked", "never": "never", "no_kiosks": "No kiosk is enrolled.",
-        "activity": "Records in {year} per unit", "year": "Year", "as_of": "Figures as of {day}",
-        "failed": "Report section failed", "computed": "computed at {at} in {ms} ms", "lang": "Tiếng Việt", "empty": "No activity recorded yet.",
-    },
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction; translated per request by :func:`texts`."""
+    return message
+
+
+#: The page's words: key -> English msgid (Vietnamese in ``helpdesk/locale/vi/LC_MESSAGES/dashboard.po``).
+MESSAGES: dict[str, str] = {
+    "title": N_("Digital signature deployment dashboard"),
+    "org": N_("Department of Home Affairs"),
+    "login": N_("Log in"),
+    "name": N_("User name"),
+    "password": N_("Password"),
+    "logout": N_("Log out"),
+    "bad_login": N_("Wrong user name or password."),
+    "expired": N_("Your session has expired; please log in again."),
+    "bad_form": N_("The form has expired; please try again."),
+    "by_year": N_("Plan and actual per year"),
+    "metric": N_("Target"),
+    "total": N_("Total"),
+    "plan": N_("Plan"),
+    "actual": N_("Actual"),
+    "budget": N_("Budget (VND)"),
+    "levels": N_("By unit level — {year}"),
+    "level": N_("Level"),
+    "units": N_("Units"),
+    "lagging": N_("Units lagging behind — {year}"),
+    "none_lagging": N_("No unit is behind schedule."),
+    "unit": N_("Unit"),
+    "done": N_("Done"),
+    "expected": N_("Due by now"),
+    "progress": N_("Progress per unit ({year})"),
+    "no_unit_plan": N_("The plan sets no targets for single units."),
+    "expiry": N_("Certificates expiring per unit"),
+    "expired_n": N_("Expired"),
+    "soon_n": N_("Expiring within 90 days"),
+    "valid_n": N_("Valid"),
+    "no_certs": N_("No certificate data yet."),
+    "kiosks": N_("Sync state per kiosk"),
+    "kiosk": N_("Kiosk"),
+    "contact": N_("Last contact"),
+    "head": N_("Audit (#)"),
+    "records": N_("Records"),
+    "flags": N_("Audit-chain flags"),
+    "ok": N_("OK"),
+    "pending": N_("Pending"),
+    "silent": N_("no report for over {days} days"),
+    "restored": N_("Figures as of {time} on {day} (UTC); being recomputed from the latest data."),
+    "revoked": N_("revoked"),
+    "never": N_("never"),
+    "no_kiosks": N_("No kiosk is enrolled."),
+    "activity": N_("Records in {year} per unit"),
+    "year": N_("Year"),
+    "as_of": N_("Figures as of {day}"),
+    "failed": N_("Report section failed"),
+    "computed": N_("computed at {at} in {ms} ms"),
+    "empty": N_("No activity recorded yet."),
 }
+#: The link to the other language, named in that language.
+OTHER_LANGUAGE = {"vi": ("en", "English"), "en": ("vi", "Tiếng Việt")}
+
+
+@functools.cache
+def texts(lang: str) -> dict[str, str]:
+    """Every message of the page in ``lang`` (a request's language, not the process's)."""
+    chain = translations(lang)
+    return {key: unicodedata.normalize("NFC", chain.gettext(msgid)) for key, msgid in MESSAGES.items()}
+
 
 STYLE = """
 *{box-sizing:border-box}body{font-family:"Liberation Sans",Arial,sans-serif;margin:0;color:#1d2733;background:#f4f6f9}
@@ -93,11 +120,11 @@ def _page(lang: str, title: str, body: str, head_extra: str = "") -> str:
 
 
 def login_page(lang: str, csrf: str, error: str = "", name: str = "") -> str:
-    t = TEXT[lang]
-    other = "en" if lang == "vi" else "vi"
+    t = texts(lang)
+    other, other_name = OTHER_LANGUAGE[lang]
     message = f'<p class="error" id="error">{escape(t[error])}</p>' if error else ""
     body = (f'<header><h1>{escape(t["title"])}<small>{escape(t["org"])}</small></h1>'
-            f'<a href="/dashboard/login?lang={other}">{escape(t["lang"])}</a></header>'
+            f'<a href="/dashboard/login?lang={other}">{escape(other_name)}</a></header>'
             f'<main><section class="login"><h2>{escape(t["login"])}</h2>{message}'
             f'<form method="post" action="/dashboard/login?lang={lang}">'
             f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
@@ -110,8 +137,8 @@ def login_page(lang: str, csrf: str, error: str = "", name: str = "") -> str:
 
 
 def dashboard_page(board: Dashboard, lang: str, user: str, csrf: str) -> str:
-    t = TEXT[lang]
-    other = "en" if lang == "vi" else "vi"
+    t = texts(lang)
+    other, other_name = OTHER_LANGUAGE[lang]
 
     def label(m: MetricYear) -> str:
         return m.label_vi if lang == "vi" else m.label_en
@@ -119,7 +146,7 @@ def dashboard_page(board: Dashboard, lang: str, user: str, csrf: str) -> str:
     years = "".join(f'<a class="{"on" if y == board.year else ""}" href="/dashboard?year={y}&amp;lang={lang}">{y}</a>'
                     for y in board.plan.years)
     header = (f'<header><h1>{escape(t["title"])}<small>{escape(t["org"])} — {escape(board.plan.name)}</small></h1>'
-              f'<span>{escape(user)}</span><a href="/dashboard?year={board.year}&amp;lang={other}">{escape(t["lang"])}</a>'
+              f'<span>{escape(user)}</span><a href="/dashboard?year={board.year}&amp;lang={other}">{escape(other_name)}</a>'
               f'<form method="post" action="/dashboard/logout"><input type="hidden" name="csrf" value="{escape(csrf)}">'
               f'<button id="logout" type="submit">{escape(t["logout"])}</button></form></header>')
     charts_html = "".join(
