@@ -49,6 +49,12 @@ class Kiosk:
             self.worker.stop()
         self.store.close()
 
+    def __enter__(self) -> Kiosk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def open_kiosk(settings: Settings, *, worker: TokenWorker | None = None, store: Store | None = None) -> Kiosk:
     from helpdesk import i18n, plugins

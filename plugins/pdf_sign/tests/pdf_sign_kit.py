@@ -176,11 +176,8 @@ def settings(trust_dir: Path) -> Settings:
 
 @pytest.fixture
 def kiosk(pdf_sign_plugin: str, settings: Settings, token_worker: TokenWorker) -> Iterator[Kiosk]:
-    opened = open_kiosk(settings, worker=token_worker)
-    try:
+    with open_kiosk(settings, worker=token_worker) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 def context(kiosk: Kiosk, token: TokenInfo | None = None) -> WorkflowContext:

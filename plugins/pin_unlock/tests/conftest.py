@@ -36,12 +36,9 @@ def settings_text(helpdesk_home: Path) -> Callable[[str], None]:
 
 @pytest.fixture
 def kiosk(pin_plugin: str, token_worker: Any) -> Iterator[Kiosk]:
-    opened = open_kiosk(load_settings(), worker=token_worker)
-    assert not opened.plugin_failures, opened.plugin_failures
-    try:
+    with open_kiosk(load_settings(), worker=token_worker) as opened:
+        assert not opened.plugin_failures, opened.plugin_failures
         yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture(scope="session")

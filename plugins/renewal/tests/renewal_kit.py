@@ -44,12 +44,9 @@ def pkcs11_env(softhsm: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def kiosk(renewal_plugin: str, token_worker: Any) -> Iterator[Kiosk]:
-    opened = open_kiosk(load_settings(), worker=token_worker)
-    assert not opened.plugin_failures, opened.plugin_failures
-    try:
+    with open_kiosk(load_settings(), worker=token_worker) as opened:
+        assert not opened.plugin_failures, opened.plugin_failures
         yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

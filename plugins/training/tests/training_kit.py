@@ -63,11 +63,8 @@ def settings() -> Settings:
 
 @pytest.fixture
 def kiosk(training_plugin: str, settings: Settings, token_worker: TokenWorker) -> Iterator[Kiosk]:
-    opened = open_kiosk(settings, worker=token_worker)
-    try:
+    with open_kiosk(settings, worker=token_worker) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture
