@@ -59,7 +59,7 @@ class SheetError(HelpdeskError):
 
 @dataclass
 class Sheet:
-    """The cells of a roster file's first sheet, row by row (index 0 = the file's first line)."""
+    """The cells of a roster file's first sheet, a tuple per row (index 0 = the file's first line)."""
 
     rows: list[Sequence[Any]]
     encoding: str | None = None  # a text file's encoding
