@@ -3,8 +3,9 @@
 A file is a roster (Mẫu 01 columns, read and checked by :func:`~helpdesk_handover.roster.scan_roster`:
 the same hostile-file checks, encodings and row rules) plus two columns: the handover date
 ("Ngày bàn giao") and the paper record's number ("Số biên bản", e.g. "12/BB-SNV"), kept as
-written — paper numbers are history, never the counter's. A number repeated in the file
-(the same year) or already imported is a bad row. All rows or none, unless ``skip_invalid``;
+written — paper numbers are history, never the counter's. Rows sharing a number and a day
+are the tokens of one paper (a batch, as the kiosk's batch handover); the same number of
+the same year on another day, or already imported, is a bad row. All rows or none, unless ``skip_invalid``;
 the records go in one ``ctx.commit_many`` (every plugin's validate hook runs), so they
 reach the outbox and the registry like any record. Units are matched or created as the
 roster import does; a holder is matched by ID number, or added to the roster.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -155,14 +157,14 @@ def read_paper(ctx: WorkflowContext, path: Path, today: date | None = None,
         if day is None or day_code or number_code:
             continue
         key = (day.year, number)
-        if key in seen:
-            problems.append(RowProblem(number_in_file, "paper_number_dup",
-                                       {"value": number, "year": day.year, "other": seen[key]}))
-        elif key in done:
+        if key in done:
             problems.append(RowProblem(number_in_file, "paper_number_in_store",
                                        {"value": number, "year": day.year, "other": done[key]}))
-        else:
-            seen[key] = number_in_file
+        elif key in seen and extra[seen[key]][0] != day:  # one paper has one date
+            problems.append(RowProblem(number_in_file, "paper_number_dup",
+                                       {"value": number, "year": day.year, "other": seen[key]}))
+        else:  # a number seen on the same day: another token on the same paper
+            seen.setdefault(key, number_in_file)
             extra[number_in_file] = (day, number)
     bad = {p.row for p in problems}
     good = [{**row, "day": extra[row["row"]][0], "number": extra[row["row"]][1]}
@@ -215,6 +217,8 @@ def import_paper(ctx: WorkflowContext, path: Path, *, skip_invalid: bool = False
                 holders[row["national_id"]] = found[0].id
         new = [r for r in rows if r["national_id"] not in holders]
 
+        batches = _papers(rows)
+
         def items(subscriber_of: Mapping[str, str]) -> list[tuple[str, Subject, dict[str, Any]]]:
             out = []
             for r in rows:
@@ -224,7 +228,8 @@ def import_paper(ctx: WorkflowContext, path: Path, *, skip_invalid: bool = False
                           "email": r["email"] or "", "cert_kind": r["cert_kind"]}
                 payload = paper_payload(number=r["number"], day=r["day"], holder=holder,
                                         device_serial=r["token_serial"] or "", cert_serial=r["cert_serial"] or "",
-                                        transcribed_by=operator, source_file=report.source, row=r["row"])
+                                        transcribed_by=operator, source_file=report.source, row=r["row"],
+                                        batch=batches.get(r["row"]))
                 out.append((RECORD_TYPE, Subject(sid, r["token_serial"], r["cert_serial"]), payload))
             return out
 
@@ -244,3 +249,17 @@ def import_paper(ctx: WorkflowContext, path: Path, *, skip_invalid: bool = False
         report.units_created = units.created
         report.subscribers_created = len(new)
     return report
+
+
+def _papers(rows: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Row -> its ``batch`` when several rows share one paper (same number and day): the
+    tokens of a unit handed over on one record, as the kiosk's batch handover does."""
+    papers: dict[tuple[int, str], list[int]] = {}
+    for r in rows:
+        papers.setdefault((r["day"].year, r["number"]), []).append(r["row"])
+    out: dict[int, dict[str, Any]] = {}
+    for members in papers.values():
+        if len(members) > 1:
+            batch_id = str(uuid.uuid4())
+            out.update({row: {"id": batch_id, "index": i, "size": len(members)} for i, row in enumerate(members, 1)})
+    return out

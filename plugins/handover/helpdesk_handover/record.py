@@ -146,7 +146,8 @@ _PAPER_NUMBER = re.compile(r"^(\d+)\s*/\s*\S.*$")
 
 
 def paper_payload(*, number: str, day: date, holder: Mapping[str, str], device_serial: str, cert_serial: str,
-                  transcribed_by: str, source_file: str, row: int) -> dict[str, Any]:
+                  transcribed_by: str, source_file: str, row: int,
+                  batch: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The payload of a handover written on paper before the kiosk (2017–2020), transcribed.
 
     The paper's number is kept as written (history, not the counter's); what the desk
@@ -156,7 +157,7 @@ def paper_payload(*, number: str, day: date, holder: Mapping[str, str], device_s
     match = _PAPER_NUMBER.match(number)
     return {
         "source": PAPER, "number": number, "year": day.year, "seq": int(match.group(1)) if match else 0,
-        "date": day.isoformat(), "batch": None,
+        "date": day.isoformat(), "batch": dict(batch) if batch else None,
         "giver": {"operator_id": "", "name": "", "position": "", "department": ""},
         "holder": dict(holder), "recipient": {"kind": "holder"}, "identity": PAPER,
         "device": {"serial": device_serial, "label": "", "manufacturer": "", "model": ""},
@@ -199,9 +200,20 @@ def _validate_paper(p: Mapping[str, Any]) -> list[str]:
     serial = (p.get("certificate") or {}).get("serial") if isinstance(p.get("certificate"), Mapping) else None
     if serial and not _HEX.match(str(serial)):
         problems.append("certificate.serial must be upper-case hex")
-    if p.get("failed_checks") or p.get("override") or p.get("batch"):
-        problems.append("a paper handover has no failed checks, override or batch")
+    if p.get("failed_checks") or p.get("override"):
+        problems.append("a paper handover has no failed checks or override")
+    problems.extend(_batch_problems(p.get("batch")))
     return problems
+
+
+def _batch_problems(batch: object) -> list[str]:
+    """A batch (several tokens on one paper) names its id, this record's place and the size."""
+    if batch is None:
+        return []
+    if not (isinstance(batch, Mapping) and batch.get("id") and isinstance(batch.get("size"), int)
+            and isinstance(batch.get("index"), int) and 1 <= batch["index"] <= batch["size"]):
+        return ["batch needs an id, an index and a size"]
+    return []
 
 
 def validate_payload(p: Mapping[str, Any]) -> list[str]:
@@ -262,9 +274,7 @@ def validate_payload(p: Mapping[str, Any]) -> list[str]:
     if failed and not (isinstance(override, Mapping) and str(override.get("by", "")).strip()
                        and str(override.get("reason", "")).strip()):
         problems.append("failed checks need an override by an admin with a reason")
-    batch = p.get("batch")
-    if batch is not None and not (isinstance(batch, Mapping) and batch.get("id") and isinstance(batch.get("size"), int)):
-        problems.append("batch needs an id and a size")
+    problems.extend(_batch_problems(p.get("batch")))
     return problems
 
 

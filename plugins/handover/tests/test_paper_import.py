@@ -134,6 +134,28 @@ def test_importing_the_same_file_twice_refuses_the_duplicates(tmp_path: Path) ->
     assert len(handover_records()) == 3
 
 
+def test_rows_sharing_a_number_and_a_day_are_one_paper_with_several_tokens(tmp_path: Path) -> None:
+    """A unit's tokens handed over on one record: one number, one day, a batch of records."""
+    rows = [paper_row("Nguyễn Thị Ánh Tuyết", "092186001234", "15/03/2018", "12/BB-SNV", "UBND phường Tân An", "TK-1"),
+            paper_row("Phạm Quốc Việt", "092186004321", "02/11/2019", "7/BB-SNV", "Sở Nội vụ", "TK-2"),
+            paper_row("Lê Hoàng Đức", "092186005555", "15/03/2018", "12/BB-SNV", "UBND phường Tân An", "TK-3"),
+            paper_row("Võ Thị Hồng Nhung", "092186006666", "15/03/2018", "12 / BB-SNV", "UBND phường Tân An", "TK-4")]
+    code, report, _ = import_json(write_xlsx(tmp_path / "bien-ban.xlsx", rows, PAPER_HEADERS))
+    assert code == 0 and report["imported"] == 4 and report["problems"] == []
+    by_name = {r.payload["holder"]["name"]: r.payload for r in handover_records()}
+    paper = [by_name[n] for n in ("Nguyễn Thị Ánh Tuyết", "Lê Hoàng Đức", "Võ Thị Hồng Nhung")]
+    assert {p["number"] for p in paper} == {"12/BB-SNV"} and {p["date"] for p in paper} == {"2018-03-15"}
+    assert len({p["batch"]["id"] for p in paper}) == 1
+    assert [(p["batch"]["index"], p["batch"]["size"]) for p in paper] == [(1, 3), (2, 3), (3, 3)]
+    assert [p["device"]["serial"] for p in paper] == ["TK-1", "TK-3", "TK-4"]
+    assert by_name["Phạm Quốc Việt"]["batch"] is None  # a paper of its own
+
+    again = [paper_row("Trần Văn Bình", "092186007777", "15/03/2018", "12/BB-SNV", "UBND phường Tân An", "TK-5")]
+    code, report, _ = import_json(write_csv(tmp_path / "sau.csv", again, PAPER_HEADERS))
+    assert code == 1 and [p["code"] for p in report["problems"]] == ["paper_number_in_store"]  # no adding to it later
+    assert len(handover_records()) == 4
+
+
 def test_holders_already_on_the_roster_are_matched_not_added(tmp_path: Path) -> None:
     roster = write_csv(tmp_path / "ds.csv", [roster_row("Phạm Quốc Việt", "092186004321", "Sở Nội vụ", "TK-2")])
     assert run("roster", "import", str(roster))[0] == 0
