@@ -93,6 +93,18 @@ def no_monitor(callback: Callable[[ReaderEvent], None]) -> Monitor:
     return _NoMonitor()
 
 
+def menu_for(role: str, workflows: Iterable[Workflow]) -> list[Workflow]:
+    """The workflows ``role`` may run, in menu order: those made for this very role first
+    (a trainer's class check-in), then by ``order``. An admin, who may run everything but
+    works no desk of their own, gets the plain order (handover first at a handover desk)."""
+    from helpdesk.operators.accounts import has_role
+
+    allowed = [w for w in workflows if has_role(role, w.role)]
+    if role == "admin":
+        return allowed
+    return sorted(allowed, key=lambda w: w.role != role)  # stable: ``order`` within each group
+
+
 def assign_keys(workflows: Iterable[Workflow]) -> dict[str, str]:
     """Workflow id -> key: its own if free and not reserved, else the next free F-key."""
     keys: dict[str, str] = {}
@@ -434,13 +446,12 @@ class HelpdeskApp(App[None]):
 
     def on_logged_in(self, message: LoggedIn) -> None:
         from helpdesk import plugins
-        from helpdesk.operators.accounts import has_role
         from helpdesk.screens.home import home_screen
 
         self.operator = message.operator
         self._last_input = time.monotonic()
         pm = plugins.get_plugin_manager()
-        allowed = [w for w in self.workflows if has_role(message.operator.role, w.role) and pm.state_of(w.plugin) == "ok"]
+        allowed = [w for w in menu_for(message.operator.role, self.workflows) if pm.state_of(w.plugin) == "ok"]
         self.push_screen(home_screen(message.operator, allowed, assign_keys(allowed)))
         if not self._startup_hook_called:
             self._startup_hook_called = True

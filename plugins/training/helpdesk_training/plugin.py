@@ -15,10 +15,11 @@ HELPDESK_API = ">=1.0,<2"  # plugin API versions supported (helpdesk.extension.A
 
 spec = PluginSpec(
     workflows=(
-        # order 5: before the handover (10), so a trainer's menu starts with the class check-in
+        # role "trainer": a trainer's menu starts with it (the kiosk lists a role's own workflows
+        # first); for an admin it comes after the desk's handover and unlock workflows
         Workflow("training_checkin", "Điểm danh lớp tập huấn", "Training class check-in",
                  screen="helpdesk_training.screens.checkin:CheckInScreen", role="trainer", needs_token=False,
-                 order=5),
+                 order=50),
     ),
     record_types=(
         RecordTypeSpec("training.sheet", "helpdesk_training.sheets:validate_payload",
