@@ -88,20 +88,26 @@ def import_(file: Path, skip_invalid: bool, mapping: tuple[str, ...], check_only
                                        progress=progress)
             except RosterRefused as exc:
                 report, refused = exc.report, True
-    if as_json:
-        click.echo(json.dumps({
-            "source": report.source, "rows": report.total, "valid": report.valid, "encoding": report.encoding, "imported": report.imported,
-            "units_created": report.units_created, "refused": refused,
-            "problems": [{"row": p.row, "code": p.code, "message": p.localized()} for p in report.problems],
-        }, ensure_ascii=False, indent=2))
-    else:
-        for line in report.lines():
-            click.echo(line, err=True)
-        click.echo(report.summary())
-        if refused:
-            click.echo(_("Nothing was imported: fix the rows above, or use --skip-invalid."), err=True)
+    _tell(report, refused, as_json)
     if refused or (report.problems and check_only):
         raise click.exceptions.Exit(1)
+
+
+def _tell(report: Any, refused: bool, as_json: bool, **more: object) -> None:
+    """A file import's outcome: every bad row (stderr) and the summary, or one JSON object
+    (the roster's and the paper import's common fields, plus ``more``)."""
+    if as_json:
+        click.echo(json.dumps({
+            "source": report.source, "rows": report.total, "valid": report.valid, "encoding": report.encoding,
+            "imported": report.imported, **more, "units_created": report.units_created, "refused": refused,
+            "problems": [{"row": p.row, "code": p.code, "message": p.localized()} for p in report.problems],
+        }, ensure_ascii=False, indent=2))
+        return
+    for line in report.lines():
+        click.echo(line, err=True)
+    click.echo(report.summary())
+    if refused:
+        click.echo(_("Nothing was imported: fix the rows above, or use --skip-invalid."), err=True)
 
 
 @roster.command("export")
@@ -166,19 +172,7 @@ def import_paper_(file: Path, skip_invalid: bool, operator: str | None, as_json:
             report = import_paper(ctx, file, skip_invalid=skip_invalid, progress=progress)
         except PaperRefused as exc:
             report, refused = exc.report, True
-    if as_json:
-        click.echo(json.dumps({
-            "source": report.source, "rows": report.total, "valid": report.valid, "encoding": report.encoding,
-            "imported": report.imported, "records": report.record_ids, "units_created": report.units_created,
-            "subscribers_created": report.subscribers_created, "refused": refused,
-            "problems": [{"row": p.row, "code": p.code, "message": p.localized()} for p in report.problems],
-        }, ensure_ascii=False, indent=2))
-    else:
-        for line in report.lines():
-            click.echo(line, err=True)
-        click.echo(report.summary())
-        if refused:
-            click.echo(_("Nothing was imported: fix the rows above, or use --skip-invalid."), err=True)
+    _tell(report, refused, as_json, records=report.record_ids, subscribers_created=report.subscribers_created)
     if refused:
         raise click.exceptions.Exit(1)
 
