@@ -158,11 +158,15 @@ async def _judge(sig: Any, trust: TrustStore, dss: DocumentSecurityStore | None,
             revocation = "good"
         else:
             reasons.append(Reason(N_("Revocation unknown: not checked (offline)")))
-    elif indic in _REVINFO_MISSING:
+    elif indic in _REVINFO_MISSING or (indic == AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE
+                                       and (fetch or dss is not None)):
         # Trust without revocation data: judge the chain alone and say revocation is unknown.
-        status = await _validate(sig, _context(trust, None, False, timeout))
-        indic = status.trust_problem_indic
-        reasons.append(Reason(N_("Revocation unknown: no revocation data could be obtained")))
+        # pyHanko reports a CRL/OCSP service down or answering junk (InsufficientRevinfoError)
+        # as a general chain failure: it was that when the chain alone is trusted.
+        chain_only = await _validate(sig, _context(trust, None, False, timeout))
+        if indic in _REVINFO_MISSING or chain_only.trusted:
+            status, indic = chain_only, chain_only.trust_problem_indic
+            reasons.append(Reason(N_("Revocation unknown: no revocation data could be obtained")))
     if not status.intact:
         reasons.append(Reason(N_("The document was changed after it was signed")))
     if not status.valid:

@@ -1,5 +1,6 @@
-"""Fixtures for the pdf_sign tests: certificate variants from the test CA, a CRL served over
-real HTTP on 127.0.0.1, a kiosk wired with the plugin, and tokens holding each variant.
+"""Fixtures for the pdf_sign tests: certificate variants from the test CA, a CRL and an OCSP
+responder served over real HTTP on 127.0.0.1, a kiosk wired with the plugin, and tokens
+holding each variant.
 
 (A uniquely named module: plugin test folders share ``sys.path``.)
 """
@@ -7,20 +8,23 @@ real HTTP on 127.0.0.1, a kiosk wired with the plugin, and tokens holding each v
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import unquote
 
 import helpdesk_pdf_sign.plugin
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -51,11 +55,13 @@ ENCRYPTION_ONLY = {**SIGNING_USAGE, "digital_signature": False, "content_commitm
 @dataclasses.dataclass
 class VariantCA(TestCA):
     """The session's test CA (same root key and certificate) issuing variants: a CRL
-    distribution point, another key usage; random serials; revocation and CRLs."""
+    distribution point, an OCSP responder (Authority Information Access), another key
+    usage; random serials; revocation, CRLs and OCSP responses."""
 
     __test__ = False
 
     crl_url: str = ""
+    ocsp_url: str = ""
     key_usage: dict[str, bool] = dataclasses.field(default_factory=lambda: dict(SIGNING_USAGE))
     revoked: dict[int, datetime] = dataclasses.field(default_factory=dict)
 
@@ -83,6 +89,9 @@ class VariantCA(TestCA):
         if self.crl_url:
             builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
                 [x509.UniformResourceIdentifier(self.crl_url)], None, None, None)]), critical=False)
+        if self.ocsp_url:
+            builder = builder.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+                AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(self.ocsp_url))]), critical=False)
         return builder.sign(self.key, hashes.SHA256())
 
     def revoke(self, cert: x509.Certificate) -> None:
@@ -98,6 +107,33 @@ class VariantCA(TestCA):
         for serial, when in self.revoked.items():
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
+        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    def ocsp_response(self, request_der: bytes) -> bytes:
+        """The answer to a DER OCSP request, signed by the CA itself (RFC 6960 §4.2.2.2:
+        no delegated responder needed): "good" or "revoked" from :attr:`revoked`, the
+        request's nonce echoed; "unauthorized" for a certificate another CA issued."""
+        request = ocsp.load_der_ocsp_request(request_der)
+        digest = hashes.Hash(request.hash_algorithm)  # of the key's BIT STRING: PKCS#1 for the RSA test CA
+        digest.update(self.certificate.public_key().public_bytes(serialization.Encoding.DER,
+                                                                 serialization.PublicFormat.PKCS1))
+        if request.issuer_key_hash != digest.finalize():
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(
+                ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(serialization.Encoding.DER)
+        now = datetime.now(timezone.utc)
+        revoked_at = self.revoked.get(request.serial_number)
+        builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+            issuer_name_hash=request.issuer_name_hash, issuer_key_hash=request.issuer_key_hash,
+            serial_number=request.serial_number, algorithm=request.hash_algorithm,
+            cert_status=ocsp.OCSPCertStatus.REVOKED if revoked_at else ocsp.OCSPCertStatus.GOOD,
+            this_update=now - timedelta(minutes=5), next_update=now + timedelta(days=1),
+            revocation_time=revoked_at, revocation_reason=x509.ReasonFlags.key_compromise if revoked_at else None,
+        ).responder_id(ocsp.OCSPResponderEncoding.HASH, self.certificate)
+        try:
+            nonce = request.extensions.get_extension_for_class(x509.OCSPNonce).value
+            builder = builder.add_extension(nonce, critical=False)
+        except x509.ExtensionNotFound:
+            pass
         return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
@@ -135,14 +171,83 @@ class CRLServer:
         self.httpd.server_close()
 
 
-def unused_url() -> str:
-    """A CRL address on 127.0.0.1 where nothing listens (connection refused at once)."""
+OCSPMode = Literal["answer", "garbage", "error"]
+
+
+class OCSPResponder:
+    """A real OCSP responder over HTTP on 127.0.0.1 for a :class:`VariantCA`: requests by
+    POST (RFC 6960 A.1) or GET with the base64 DER in the path (RFC 5019 §5), counted.
+
+    ``mode``: "answer" (signed responses), "garbage" (HTTP 200 with bytes that are no
+    OCSP response) or "error" (HTTP 500).
+    """
+
+    def __init__(self, ca: VariantCA) -> None:
+        self.ca = ca
+        self.requests = 0
+        self.mode: OCSPMode = "answer"
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.answer(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+
+            def do_GET(self) -> None:
+                encoded = unquote(self.path.removeprefix("/ocsp/"))
+                try:
+                    request = base64.b64decode(encoded, validate=True)
+                except ValueError:
+                    self.send_error(400)
+                    return
+                self.answer(request)
+
+            def answer(self, request: bytes) -> None:
+                server.requests += 1
+                if server.mode == "error":
+                    self.send_error(500)
+                    return
+                try:
+                    body = b"<html>not OCSP</html>" if server.mode == "garbage" else server.ca.ocsp_response(request)
+                except ValueError:  # not a DER OCSP request
+                    body = ocsp.OCSPResponseBuilder.build_unsuccessful(
+                        ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(serialization.Encoding.DER)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/ocsp-response")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/ocsp"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def ocsp_responder(test_ca: TestCA) -> Iterator[OCSPResponder]:
+    """A responder whose CA (``ocsp_responder.ca``) names it in the certificates it issues, and no CRL."""
+    responder = OCSPResponder(VariantCA.around(test_ca))
+    responder.ca.ocsp_url = responder.url
+    try:
+        yield responder
+    finally:
+        responder.close()
+
+
+def unused_url(path: str = "/ca.crl") -> str:
+    """An address on 127.0.0.1 where nothing listens (connection refused at once)."""
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/ca.crl"
+    return f"http://127.0.0.1:{port}{path}"
 
 
 @pytest.fixture

@@ -134,6 +134,9 @@ def test_unreachable_crl_is_unknown_and_said_so(kiosk: Kiosk, issue: Callable[..
                                     Secret(issued.token.pin))
     assert outcome.signature.revocation == "unknown"
     assert outcome.record.payload["checks"][3]["status"] == "unknown"
+    # Validated after signing: the chain is trusted and revocation unknown, not "untrusted".
+    assert outcome.ok and [r.localized() for r in outcome.signature.reasons] == [
+        "Tình trạng thu hồi không xác định: không lấy được dữ liệu thu hồi"]
 
 
 def test_certificate_without_its_key_cannot_sign(kiosk: Kiosk, issue: Callable[..., Issued],
