@@ -30,7 +30,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, cast
+from typing import Any
 from xml.etree import ElementTree
 
 from helpdesk.errors import HelpdeskError
@@ -59,7 +59,7 @@ class SheetError(HelpdeskError):
 
 @dataclass
 class Sheet:
-    """The cells of a roster file's first sheet, a tuple per row (index 0 = the file's first line)."""
+    """The cells of a roster file's first sheet, row by row (index 0 = the file's first line)."""
 
     rows: list[Sequence[Any]]
     encoding: str | None = None  # a text file's encoding
@@ -164,7 +164,9 @@ def _delimiter(head: str, rank: Rank, name: str) -> str:
 def _csv_rows(source: io.TextIOBase, delimiter: str, name: str) -> list[Sequence[Any]]:
     reader = csv.reader(source, delimiter=delimiter, strict=False)
     try:
-        return list(map(tuple, reader))  # tuples: see _calamine_sheet
+        # Tuples: the cyclic collector stops walking a tuple of text after one look; a list of 100k
+        # rows' lists it walked again at each collection while the rows were checked.
+        return list(map(tuple, reader))
     except csv.Error as exc:
         raise SheetError("{path}, line {line}: {error}", path=name, line=reader.line_num, error=str(exc)) from exc
 
@@ -418,11 +420,7 @@ def _calamine_sheet(path: Path, suffix: str) -> Sheet:
             if sheet.width > MAX_COLUMNS:
                 raise SheetError("{path} has more than {limit} columns; a roster needs about 15",
                                   path=path.name, limit=MAX_COLUMNS)
-            # from A1: row numbers as the office sees them
-            rows = cast("list[Sequence[Any]]", sheet.to_python(skip_empty_area=False))
-            for i, row in enumerate(rows):  # Each row a tuple, its list let go at once: the cyclic collector
-                rows[i] = tuple(row)  # walks a list at every collection, a tuple of values only once.
-            found.rows = rows
+            found.rows = list(sheet.to_python(skip_empty_area=False))  # from A1: row numbers as the office sees them
         finally:
             book.close()
     except CalamineError as exc:  # XmlError (entities, damaged XML), ZipError, PasswordError …
