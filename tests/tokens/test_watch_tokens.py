@@ -44,10 +44,10 @@ def test_watch_reports_token_serial_and_holder_on_insert_and_removal(
     proc = subprocess.Popen([sys.executable, "-m", "helpdesk.cli", "token", "watch"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, **softhsm.env})
     try:
-        _read_until(proc, lambda e: e["event"] == "reader_added", 10)
+        _read_until(proc, lambda e: e["event"] == "reader_added", 30)
         softhsm.insert(token)  # the token's directory arrives with the card
         card = virtual_card(TEST_CARD_ATR)
-        lines = _read_until(proc, lambda e: e["event"] == "token_inserted", 5)
+        lines = _read_until(proc, lambda e: e["event"] == "token_inserted", 30)
         assert lines[-1]["serial"] == token.serial
         assert lines[-1]["holder"] == "Nguyễn Thị Ánh Tuyết"
         assert lines[-1]["reader"].startswith("Virtual PCD")
@@ -55,7 +55,7 @@ def test_watch_reports_token_serial_and_holder_on_insert_and_removal(
 
         softhsm.remove(token)  # directory leaves first, then the card
         card.remove()
-        lines = _read_until(proc, lambda e: e["event"] == "token_removed", 5)
+        lines = _read_until(proc, lambda e: e["event"] == "token_removed", 30)
         assert lines[-1]["serial"] == token.serial
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -70,9 +70,9 @@ def test_watch_reports_unsupported_card_with_fix(pcscd, virtual_card, helpdesk_h
     proc = subprocess.Popen([sys.executable, "-m", "helpdesk.cli", "token", "watch"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        _read_until(proc, lambda e: e["event"] == "reader_added", 10)
+        _read_until(proc, lambda e: e["event"] == "reader_added", 30)
         virtual_card(bit4id)
-        lines = _read_until(proc, lambda e: e["event"] == "card_unsupported", 5)
+        lines = _read_until(proc, lambda e: e["event"] == "card_unsupported", 30)
         assert lines[-1]["module"] == "bit4id" and lines[-1]["installed"] is False
         assert "libbit4xpki.so" in lines[-1]["hint"]
     finally:
