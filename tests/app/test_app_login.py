@@ -80,16 +80,16 @@ async def test_log_out_returns_to_the_log_in_screen(kiosk_app, make_operator, ki
 
 async def test_idle_lock_after_the_configured_time_and_unlock(kiosk_app, make_operator, plugin_manager):
     make_operator("lan")
-    app = kiosk_app(idle_lock_seconds=1.5)
+    app = kiosk_app(idle_lock_seconds=3)  # well above a key's round trip on a loaded machine
     async with app.run_test() as pilot:
         await log_in(pilot)
         home = app.screen
         # Activity keeps it open: a key every ≈ 0.3 s for longer than the idle time.
-        for _ in range(8):
+        for _ in range(14):
             await pilot.press("down")
             await pilot.pause(0.2)
             assert not app.locked
-        await wait_until(pilot, lambda: isinstance(app.screen, LockScreen), timeout=4, what="the idle lock")
+        await wait_until(pilot, lambda: isinstance(app.screen, LockScreen), timeout=15, what="the idle lock")
         await wait_until(pilot, lambda: app.screen.query("#operator-id") and app.screen.query_one("#operator-id").value == "lan")
         assert app.screen.query_one("#password").has_focus
         app.screen.query_one("#password").value = OPERATOR_PASSWORD
