@@ -28,7 +28,15 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from helpdesk.extension import ColumnShape, HelpdeskError, Store, fold, gettext
+from helpdesk.extension import (
+    ColumnShape,
+    HelpdeskError,
+    Store,
+    cell_text,
+    fold,
+    gettext,
+    national_id_cell,
+)
 from helpdesk_handover.columns import (
     ALIASES,
     REQUIRED,
@@ -194,36 +202,8 @@ class RosterRefused(FileRefused[RosterReport]):
 
 # -- one cell at a time: each rule once ---------------------------------------------------
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if type(value) is not str:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        value = str(value)
-    text = " ".join(value.split())
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
-
-
-def _national(value: Any) -> tuple[str, str | None]:
-    """(the ID number as stored, problem code) of one cell."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if isinstance(value, float) and not value.is_integer():
-            return _text(value), "id_not_digits"
-        digits = str(int(value))
-        # Excel drops the leading zero of a CCCD typed as a number (province codes 001-096): say so, never guess.
-        if len(digits) in (8, 11):
-            return digits, "id_lost_zero"
-        text = digits
-    else:
-        text = _text(value).replace(" ", "").replace(".", "")
-    if not text:
-        return text, "id_missing"
-    if not (text.isdigit() and text.isascii()):
-        return text, "id_not_digits"
-    if len(text) not in (9, 12):
-        return text, "id_length"
-    return text, None
+_text = cell_text  # the door's cell rules: the same for every plugin's roster
+_national = national_id_cell
 
 
 def _birth(value: Any, today: date) -> tuple[str | None, str | None]:
