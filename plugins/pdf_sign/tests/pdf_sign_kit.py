@@ -137,96 +137,100 @@ class VariantCA(TestCA):
         return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
-class CRLServer:
-    """A real HTTP server on 127.0.0.1 serving ``/ca.crl`` from a :class:`VariantCA`."""
+class LocalHTTP:
+    """A real HTTP server on 127.0.0.1 (a free port, a daemon thread) for a service a
+    signature needs; subclasses say what to answer (:meth:`answer`). Requests are counted."""
 
-    def __init__(self, ca: VariantCA) -> None:
-        self.ca = ca
+    path = "/"
+    content_type = "application/octet-stream"
+
+    def __init__(self) -> None:
         self.requests = 0
-        server = self
+        owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                server.requests += 1
-                if self.path != "/ca.crl":
-                    self.send_error(404)
-                    return
-                body = server.ca.crl()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/pkix-crl")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                owner._reply(self, b"")
+
+            def do_POST(self) -> None:
+                owner._reply(self, self.rfile.read(int(self.headers.get("Content-Length", "0"))))
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/ca.crl"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}{self.path}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def answer(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
+        """(HTTP status, body) for one request."""
+        raise NotImplementedError
+
+    def _reply(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        self.requests += 1
+        status, reply = self.answer(handler.command, handler.path, body)
+        if status != 200:
+            handler.send_error(status)
+            return
+        handler.send_response(200)
+        handler.send_header("Content-Type", self.content_type)
+        handler.send_header("Content-Length", str(len(reply)))
+        handler.end_headers()
+        handler.wfile.write(reply)
 
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class CRLServer(LocalHTTP):
+    """Serves ``/ca.crl`` from a :class:`VariantCA`."""
+
+    path = "/ca.crl"
+    content_type = "application/pkix-crl"
+
+    def __init__(self, ca: VariantCA) -> None:
+        self.ca = ca
+        super().__init__()
+
+    def answer(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
+        return (200, self.ca.crl()) if method == "GET" and path == self.path else (404, b"")
 
 
 OCSPMode = Literal["answer", "garbage", "error"]
 
 
-class OCSPResponder:
-    """A real OCSP responder over HTTP on 127.0.0.1 for a :class:`VariantCA`: requests by
-    POST (RFC 6960 A.1) or GET with the base64 DER in the path (RFC 5019 §5), counted.
+class OCSPResponder(LocalHTTP):
+    """An OCSP responder for a :class:`VariantCA`: requests by POST (RFC 6960 A.1) or GET
+    with the base64 DER in the path (RFC 5019 §5).
 
     ``mode``: "answer" (signed responses), "garbage" (HTTP 200 with bytes that are no
     OCSP response) or "error" (HTTP 500).
     """
 
+    path = "/ocsp"
+    content_type = "application/ocsp-response"
+
     def __init__(self, ca: VariantCA) -> None:
         self.ca = ca
-        self.requests = 0
         self.mode: OCSPMode = "answer"
-        server = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.answer(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-
-            def do_GET(self) -> None:
-                encoded = unquote(self.path.removeprefix("/ocsp/"))
-                try:
-                    request = base64.b64decode(encoded, validate=True)
-                except ValueError:
-                    self.send_error(400)
-                    return
-                self.answer(request)
-
-            def answer(self, request: bytes) -> None:
-                server.requests += 1
-                if server.mode == "error":
-                    self.send_error(500)
-                    return
-                try:
-                    body = b"<html>not OCSP</html>" if server.mode == "garbage" else server.ca.ocsp_response(request)
-                except ValueError:  # not a DER OCSP request
-                    body = ocsp.OCSPResponseBuilder.build_unsuccessful(
-                        ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(serialization.Encoding.DER)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/ocsp-response")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/ocsp"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def answer(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
+        if method == "GET":
+            try:
+                body = base64.b64decode(unquote(path.removeprefix("/ocsp/")), validate=True)
+            except ValueError:
+                return 400, b""
+        if self.mode == "error":
+            return 500, b""
+        if self.mode == "garbage":
+            return 200, b"<html>not OCSP</html>"
+        try:
+            return 200, self.ca.ocsp_response(body)
+        except ValueError:  # not a DER OCSP request
+            return 200, ocsp.OCSPResponseBuilder.build_unsuccessful(
+                ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(serialization.Encoding.DER)
 
 
 @pytest.fixture
@@ -356,11 +360,14 @@ def screen_text(screen: Screen[Any]) -> str:
 
 
 # ---- an RFC 3161 timestamp server on 127.0.0.1 (pyHanko's DummyTimeStamper behind real HTTP) --
-class TSAServer:
-    """A real HTTP timestamp authority: its certificate is issued by the test CA."""
+class TSAServer(LocalHTTP):
+    """A timestamp authority (RFC 3161 over HTTP): its certificate is issued by the test CA."""
+
+    path = "/tsa"
+    content_type = "application/timestamp-reply"
 
     def __init__(self, ca: TestCA) -> None:
-        from asn1crypto import keys, tsp
+        from asn1crypto import keys
         from asn1crypto import x509 as asn1_x509
         from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
@@ -380,30 +387,15 @@ class TSAServer:
             tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
             tsa_key=keys.PrivateKeyInfo.load(key.private_bytes(
                 serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())))
-        server = self
-        self.requests = 0
+        self.stamper = stamper
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                server.requests += 1
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/timestamp-reply")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+    def answer(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
+        from asn1crypto import tsp
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/tsa"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        if method != "POST":
+            return 405, b""
+        return 200, self.stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
 
 
 @pytest.fixture
