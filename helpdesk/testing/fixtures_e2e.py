@@ -37,11 +37,13 @@ __all__ = [
     "OPERATOR_PASSWORD",
     "NotificationLog",
     "TokenInReader",
+    "insert_and_read",
     "kiosk_app",
     "kiosk_settings",
     "kiosk_store",
     "log_in",
     "make_operator",
+    "open_by_key",
     "token_in_reader",
     "wait_until",
 ]
@@ -194,3 +196,28 @@ async def log_in(pilot: Pilot[Any], operator_id: str = "lan", password: str = OP
     app.screen.query_one("#password", Input).focus()
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), what="the home screen after log-in")
+
+
+async def insert_and_read(pilot: Pilot[Any], token_in_reader: Callable[..., TokenInReader],
+                          token: ProvisionedToken, timeout: float = 30.0) -> TokenInReader:
+    """Once pcscd's readers are known, put ``token`` into the virtual reader (the
+    ``token_in_reader`` fixture) and wait until the kiosk has read it."""
+    app = pilot.app
+    await wait_until(pilot, lambda: getattr(app, "readers", None), what="pcscd's readers")
+    pair = token_in_reader(token)
+    await wait_until(pilot, lambda: getattr(app, "current_token", None) is not None, timeout=timeout,
+                     what="the token")
+    return pair
+
+
+async def open_by_key(pilot: Pilot[Any], home: Any, workflow_id: str, screen_type: type) -> Any:
+    """Press the key the home menu shows for the workflow; return the screen it opens."""
+    from helpdesk.widgets.workflow_menu import WorkflowMenu
+
+    await wait_until(pilot, lambda: workflow_id in home.keys, what=f"the {workflow_id} menu entry")
+    key = home.keys[workflow_id]
+    entry = str(home.query_one(WorkflowMenu).get_option(workflow_id).prompt)
+    assert entry.strip().startswith(key.upper()), entry  # the key shown is the key pressed
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen_type), what=f"the {workflow_id} screen")
+    return pilot.app.screen

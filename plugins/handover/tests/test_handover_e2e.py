@@ -18,13 +18,18 @@ from helpdesk_handover.screens.roster import RosterScreen
 from openpyxl import Workbook
 
 from helpdesk.testing.cups import PdfPrinter
-from helpdesk.testing.fixtures_e2e import NotificationLog, log_in, wait_until
+from helpdesk.testing.fixtures_e2e import (
+    NotificationLog,
+    insert_and_read,
+    log_in,
+    open_by_key,
+    wait_until,
+)
 from helpdesk.testing.kit import (
     HomeScreen,
     ReaderMonitor,
     Settings,
     TokenCard,
-    WorkflowMenu,
     load_settings,
 )
 from helpdesk.testing.pdftools import pdf_page_count, pdf_text
@@ -73,17 +78,6 @@ async def type_text(pilot: Any, text: str) -> None:
 
 def card_text(home: HomeScreen, serial: str) -> str:
     return str(home.query_one(f"#token-{serial}", TokenCard).render())
-
-
-async def open_by_key(pilot: Any, home: HomeScreen, workflow_id: str, screen_type: type) -> Any:
-    """Press the key the home menu shows for the workflow; return the screen it opens."""
-    key = home.keys[workflow_id]
-    menu = home.query_one(WorkflowMenu)
-    entry = str(menu.get_option(workflow_id).prompt)
-    assert entry.strip().startswith(key.upper()), entry  # the key shown is the key pressed
-    await pilot.press(key)
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen_type), what=f"the {workflow_id} screen")
-    return pilot.app.screen
 
 
 async def test_import_insert_hand_over_print_and_pull_in_the_real_kiosk(
@@ -172,9 +166,7 @@ async def test_token_pulled_mid_handover_in_the_real_kiosk_records_nothing(
         await log_in(pilot)
         home = app.screen
         assert isinstance(home, HomeScreen)
-        await wait_until(pilot, lambda: app.readers, what="pcscd's readers")
-        pair = token_in_reader(issued.token)
-        await wait_until(pilot, lambda: app.current_token is not None, timeout=15, what="the token")
+        pair = await insert_and_read(pilot, token_in_reader, issued.token, timeout=15)
         screen = await open_by_key(pilot, home, "handover", HandoverScreen)
         await wait_until(pilot, lambda: screen.assessment is not None, timeout=15, what="the checks")
         assert screen.assessment.ok, [c.localized() for c in screen.assessment.failures]

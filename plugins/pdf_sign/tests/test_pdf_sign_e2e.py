@@ -17,7 +17,13 @@ from helpdesk_pdf_sign.screens.handover_sign import HandoverSignScreen
 from helpdesk_pdf_sign.screens.sign import TestSignScreen
 from pdf_sign_kit import HOLDER, Issued, files_under
 
-from helpdesk.testing.fixtures_e2e import NotificationLog, log_in, wait_until
+from helpdesk.testing.fixtures_e2e import (
+    NotificationLog,
+    insert_and_read,
+    log_in,
+    open_by_key,
+    wait_until,
+)
 from helpdesk.testing.kit import HomeScreen, ReaderMonitor, WorkflowMenu
 
 pytestmark = [pytest.mark.pcsc]
@@ -34,16 +40,9 @@ async def test_test_signing_in_the_real_kiosk_and_the_token_pulled(
         await log_in(pilot)
         home = app.screen
         assert isinstance(home, HomeScreen)
-        await wait_until(pilot, lambda: app.readers, what="pcscd's readers")
-        pair = token_in_reader(issued.token)
-        await wait_until(pilot, lambda: app.current_token is not None, timeout=15, what="the token")
-        await wait_until(pilot, lambda: "pdf_sign" in home.keys, what="the menu entry")
-        key = home.keys["pdf_sign"]
-        entry = str(home.query_one(WorkflowMenu).get_option("pdf_sign").prompt)
-        assert entry.strip().startswith(key.upper()) and "Ký thử" in entry
-        await pilot.press(key)
-        await wait_until(pilot, lambda: isinstance(app.screen, TestSignScreen), what="the Ký thử screen")
-        screen = app.screen
+        pair = await insert_and_read(pilot, token_in_reader, issued.token, timeout=15)
+        screen = await open_by_key(pilot, home, "pdf_sign", TestSignScreen)
+        assert "Ký thử" in str(home.query_one(WorkflowMenu).get_option("pdf_sign").prompt)
         assert isinstance(screen, TestSignScreen)
         await wait_until(pilot, lambda: screen.prepared is not None, timeout=15, what="the checks")
         await pilot.press(*issued.token.pin)
@@ -96,9 +95,7 @@ async def test_handover_then_the_holder_signs_in_the_real_kiosk(
         await log_in(pilot)
         home = app.screen
         assert isinstance(home, HomeScreen)
-        await wait_until(pilot, lambda: app.readers, what="pcscd's readers")
-        token_in_reader(issued.token)
-        await wait_until(pilot, lambda: app.current_token is not None, timeout=15, what="the token")
+        await insert_and_read(pilot, token_in_reader, issued.token, timeout=15)
         await pilot.press(home.keys["handover"])
         await wait_until(pilot, lambda: isinstance(app.screen, HandoverScreen), what="the handover screen")
         handover = app.screen

@@ -15,7 +15,7 @@ from pin_unlock_kit import HOLDER_ID, PauseAtSoLogin, status
 
 from helpdesk.extension import Secret
 from helpdesk.testing.ca import person_subject
-from helpdesk.testing.fixtures_e2e import log_in, wait_until
+from helpdesk.testing.fixtures_e2e import insert_and_read, log_in, wait_until
 from helpdesk.testing.fixtures_store import make_units
 from helpdesk.testing.kit import HomeScreen, ReaderMonitor
 
@@ -55,9 +55,7 @@ async def test_unlock_in_the_real_kiosk(kiosk_app: Any, make_operator: Any, kios
     app = kiosk_app(worker=token_worker, monitor=ReaderMonitor)
     async with app.run_test(size=(120, 46)) as pilot:
         await log_in(pilot)
-        await wait_until(pilot, lambda: app.readers, what="pcscd's readers")
-        pair = token_in_reader(token)
-        await wait_until(pilot, lambda: app.current_token is not None, timeout=30, what="the token")
+        pair = await insert_and_read(pilot, token_in_reader, token)
 
         # First attempt: the token is pulled just before the SO log-in (a pause point
         # injected at the worker boundary); the removal travels the real PC/SC chain.
