@@ -9,6 +9,7 @@ person someone else's number.
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 from typing import Any
 
 
@@ -43,3 +44,17 @@ def national_id_cell(value: Any) -> tuple[str, str | None]:
     if len(text) not in (9, 12):
         return text, "id_length"
     return text, None
+
+
+def date_cell(value: Any) -> date:
+    """A cell as a day: a date cell as it is, text as DD/MM/YYYY or ISO (YYYY-MM-DD…).
+    ValueError for anything else, an empty cell included (say what is missing first)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value)
+    if "/" in text:
+        d, m, y = (int(part) for part in text.split("/"))
+        return date(y, m, d)
+    return date.fromisoformat(text[:10])

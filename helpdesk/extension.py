@@ -81,7 +81,7 @@ _LAZY: dict[str, str] = {
     "column_letters": "helpdesk.sheets",
     "HeaderRules": "helpdesk.headers", "ColumnMap": "helpdesk.headers", "SUBSCRIBER_HEADERS": "helpdesk.headers",
     "fold_header": "helpdesk.headers",
-    "cell_text": "helpdesk.cells", "national_id_cell": "helpdesk.cells",
+    "cell_text": "helpdesk.cells", "national_id_cell": "helpdesk.cells", "date_cell": "helpdesk.cells",
     # printing states
     "PrintJob": "helpdesk.printing", "JobState": "helpdesk.printing",
 }
@@ -126,6 +126,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them lazily)
     from helpdesk import errors as _errors
     from helpdesk.cells import cell_text as cell_text
+    from helpdesk.cells import date_cell as date_cell
     from helpdesk.cells import national_id_cell as national_id_cell
     from helpdesk.config import ModuleEntry as ModuleEntry
     from helpdesk.config import Organisation as Organisation

@@ -17,6 +17,7 @@ from helpdesk.extension import (
     SheetError,
     cell_text,
     column_letters,
+    date_cell,
     fold_header,
     national_id_cell,
     read_sheet,
@@ -85,6 +86,16 @@ def test_cells_become_one_line_of_nfc_text() -> None:
     assert cell_text(nfd("  Nguyễn   Thị\nÁnh ")) == "Nguyễn Thị Ánh"
     assert unicodedata.is_normalized("NFC", cell_text(nfd("Đặng Thị Hường")))
     assert (cell_text(12.0), cell_text(None)) == ("12", "")
+
+
+def test_cells_become_days_or_refuse() -> None:
+    from datetime import date, datetime
+
+    day = date(2018, 3, 15)
+    assert [date_cell(c) for c in (day, datetime(2018, 3, 15, 9, 30), "15/03/2018", " 2018-03-15 ")] == [day] * 4
+    for bad in ("", None, "31/02/2018", "15/03", "mười lăm"):
+        with pytest.raises(ValueError):
+            date_cell(bad)
 
 
 def test_the_reader_gives_the_first_sheet_and_refuses_what_it_cannot_read(tmp_path: Path) -> None:

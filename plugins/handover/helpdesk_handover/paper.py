@@ -14,15 +14,21 @@ roster import does; a holder is matched by ID number, or added to the roster.
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from helpdesk.extension import RecordRefused, Subject, WorkflowContext, gettext
+from helpdesk.extension import (
+    RecordRefused,
+    Subject,
+    WorkflowContext,
+    cell_text,
+    date_cell,
+    gettext,
+)
 from helpdesk_handover.checks import RECORD_TYPE
 from helpdesk_handover.columns import ColumnError, fold_header
 from helpdesk_handover.progress import Progress
@@ -78,32 +84,17 @@ def _cell(row: Sequence[Any], index: int) -> Any:
     return row[index] if index < len(row) else None
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFC", " ".join(str(value).split()))
+_text = cell_text
 
 
 def _day(value: Any, today: date) -> tuple[date | None, str | None]:
     """(the handover day, problem code) of one cell."""
-    if isinstance(value, datetime):
-        day = value.date()
-    elif isinstance(value, date):
-        day = value
-    else:
-        text = _text(value)
-        if not text:
-            return None, "paper_date_missing"
-        try:
-            if "/" in text:
-                d, m, y = (int(p) for p in text.split("/"))
-                day = date(y, m, d)
-            else:
-                day = date.fromisoformat(text[:10])
-        except ValueError:
-            return None, "paper_date_invalid"
+    if not isinstance(value, date) and not _text(value):
+        return None, "paper_date_missing"
+    try:
+        day = date_cell(value)
+    except ValueError:
+        return None, "paper_date_invalid"
     if not FIRST_DAY <= day <= today:
         return day, "paper_date_range"
     return day, None

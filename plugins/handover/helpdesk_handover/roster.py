@@ -33,6 +33,7 @@ from helpdesk.extension import (
     HelpdeskError,
     Store,
     cell_text,
+    date_cell,
     fold,
     gettext,
     national_id_cell,
@@ -210,20 +211,10 @@ def _birth(value: Any, today: date) -> tuple[str | None, str | None]:
     """(ISO date, problem code)."""
     if value is None or value == "":
         return None, None
-    if isinstance(value, datetime):
-        day = value.date()
-    elif isinstance(value, date):
-        day = value
-    else:
-        text = _text(value)
-        try:
-            if "/" in text:
-                d, m, y = (int(p) for p in text.split("/"))
-                day = date(y, m, d)
-            else:
-                day = date.fromisoformat(text[:10])
-        except ValueError:
-            return None, "dob_invalid"
+    try:
+        day = date_cell(value)
+    except ValueError:
+        return None, "dob_invalid"
     if not date(1900, 1, 1) <= day <= today.replace(year=today.year - 18):
         return day.isoformat(), "dob_range"
     return day.isoformat(), None
