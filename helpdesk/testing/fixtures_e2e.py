@@ -174,11 +174,14 @@ class NotificationLog:
 
 async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 10.0,
                      what: str = "condition") -> None:
-    """Let the app run until ``condition()`` is true; fail the test after ``timeout`` s."""
+    """Let the app run until ``condition()`` is true; fail the test after ``timeout`` s
+    (the message names what was awaited and the screen's status line, if it has one)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            status = getattr(pilot.app.screen, "status_text", "")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}"
+                                 + (f"; status: {status!r}" if status else ""))
         await pilot.pause(0.02)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -15,6 +14,7 @@ import pytest
 from helpdesk.extension import OperatorRef, TokenInfo, WorkflowContext
 from helpdesk.testing import rosters
 from helpdesk.testing.ca import TestCA
+from helpdesk.testing.fixtures_e2e import wait_until as e2e_wait_until
 from helpdesk.testing.kit import (
     Kiosk,
     Settings,
@@ -84,14 +84,8 @@ def read_token(kiosk: Kiosk, serial: str) -> TokenInfo:
     return kiosk.worker.identify(serial).result(timeout=30)
 
 
-async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            status = getattr(pilot.app.screen, "status_text", "")
-            raise AssertionError(f"timed out waiting for the screen; status: {status!r}")
-        await pilot.pause(0.05)
+#: The app under Pilot until a condition holds; the screens here get 30 s (token jobs, printing).
+wait_until = functools.partial(e2e_wait_until, timeout=30.0)
 
 
 @pytest.fixture(autouse=True)

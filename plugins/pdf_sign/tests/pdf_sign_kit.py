@@ -7,9 +7,9 @@ holding each variant.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import dataclasses
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -30,7 +30,9 @@ from textual.widgets import Static
 
 from helpdesk.extension import OperatorRef, TokenInfo, WorkflowContext
 from helpdesk.testing.ca import TestCA, build_name, person_subject, pooled_key
+from helpdesk.testing.fixtures_e2e import wait_until as e2e_wait_until
 from helpdesk.testing.host import ReaderDesk
+from helpdesk.testing.host import type_text as type_text  # the tests import it from here
 from helpdesk.testing.kit import (
     Kiosk,
     ModuleRegistry,
@@ -336,20 +338,8 @@ def desk(kiosk: Kiosk, softhsm: SoftHSMStore, module_registry: ModuleRegistry) -
     return Desk(kiosk, softhsm, module_registry)
 
 
-async def type_text(pilot: Any, text: str) -> None:
-    for char in text:
-        await pilot.press(char if char.isalnum() else {" ": "space", "/": "slash", ".": "full_stop",
-                                                       "-": "minus", "_": "underscore"}[char])
-
-
-async def wait_until(pilot: Any, condition: Callable[[], object], timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            status = getattr(pilot.app.screen, "status_text", "")
-            raise AssertionError(f"timed out waiting for the screen; status: {status!r}")
-        await pilot.pause(0.05)
+#: The app under Pilot until a condition holds; the screens here get 30 s (token jobs, printing).
+wait_until = functools.partial(e2e_wait_until, timeout=30.0)
 
 
 def screen_text(screen: Screen[Any]) -> str:
