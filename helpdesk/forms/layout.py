@@ -268,6 +268,18 @@ class _Styles:
         self.sign_name = style("sign_name", fonts.bold, BODY_SIZE, alignment=TA_CENTER)
 
 
+
+def column_widths(n: int, rows: Sequence[Sequence[object]], col_widths: Sequence[float] | None) -> list[float]:
+    """Each column's width (points) from relative weights scaled to the text width; checks
+    that every row has ``n`` cells and the weights are ``n`` positive numbers."""
+    if any(len(row) != n for row in rows):
+        raise ValueError(f"every row needs {n} cells")
+    weights = list(col_widths) if col_widths is not None else [1.0] * n
+    if len(weights) != n or any(w <= 0 for w in weights):
+        raise ValueError(f"col_widths needs {n} positive weights")
+    return [FRAME_WIDTH * w / sum(weights) for w in weights]
+
+
 class FormDocument:
     """One Decree-30 form. Builder methods append content and return ``self``.
 
@@ -338,12 +350,7 @@ class FormDocument:
         an empty cell.
         """
         n = len(columns)
-        if any(len(row) != n for row in rows):
-            raise ValueError(f"every row needs {n} cells")
-        weights = list(col_widths) if col_widths is not None else [1.0] * n
-        if len(weights) != n or any(w <= 0 for w in weights):
-            raise ValueError(f"col_widths needs {n} positive weights")
-        widths = [FRAME_WIDTH * w / sum(weights) for w in weights]
+        widths = column_widths(n, rows, col_widths)
         aligns = list(align) if align is not None else ["left"] * n
         cell_styles = [
             ParagraphStyle(f"c{i}", parent=self._styles.cell, alignment=_ALIGN[a])

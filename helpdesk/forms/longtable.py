@@ -151,15 +151,10 @@ def long_table(doc: FormDocument, columns: Sequence[str], rows: Sequence[Sequenc
                col_widths: Sequence[float] | None = None, *, align: Sequence[str] | None = None,
                size: float = FONT_SIZE) -> FormDocument:
     """Append a ruled table of many rows to ``doc`` (header row bold, repeated on every page)."""
-    from helpdesk.forms.layout import FRAME_WIDTH
+    from helpdesk.forms.layout import column_widths
 
     n = len(columns)
-    if any(len(row) != n for row in rows):
-        raise ValueError(f"every row needs {n} cells")
-    weights = list(col_widths) if col_widths is not None else [1.0] * n
-    if len(weights) != n or any(w <= 0 for w in weights):
-        raise ValueError(f"col_widths needs {n} positive weights")
-    widths = [FRAME_WIDTH * w / sum(weights) for w in weights]
+    widths = column_widths(n, rows, col_widths)
     fonts = doc._fonts
     inner = [w - 2 * PADDING - 0.5 for w in widths]
     header = [wrap(str(c), inner[i], fonts.bold, size) for i, c in enumerate(columns)]
