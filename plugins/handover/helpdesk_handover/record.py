@@ -178,12 +178,7 @@ def _validate_paper(p: Mapping[str, Any]) -> list[str]:
         problems.append(f"paper number {number!r} is not a record number")
     elif int(match.group(1)) != p.get("seq"):
         problems.append(f"number {number!r} does not match seq {p.get('seq')!r}")
-    try:
-        day = date.fromisoformat(str(p.get("date")))
-        if day.year != p.get("year"):
-            problems.append("date and year disagree")
-    except ValueError:
-        problems.append("date must be an ISO date")
+    problems.extend(_day_problems(p))
     paper, holder = p.get("paper"), p.get("holder")
     if not (isinstance(paper, Mapping) and str(paper.get("transcribed_by") or "").strip()):
         problems.append("paper.transcribed_by is required")
@@ -204,6 +199,15 @@ def _validate_paper(p: Mapping[str, Any]) -> list[str]:
         problems.append("a paper handover has no failed checks or override")
     problems.extend(_batch_problems(p.get("batch")))
     return problems
+
+
+def _day_problems(p: Mapping[str, Any]) -> list[str]:
+    """The record's ``date`` is an ISO day of its ``year``."""
+    try:
+        day = date.fromisoformat(str(p.get("date")))
+    except ValueError:
+        return ["date must be an ISO date"]
+    return [] if day.year == p.get("year") else ["date and year disagree"]
 
 
 def _batch_problems(batch: object) -> list[str]:
@@ -243,12 +247,7 @@ def validate_payload(p: Mapping[str, Any]) -> list[str]:
         problems.append(f"number {number!r} does not match seq {p.get('seq')!r}")
     if not isinstance(p.get("seq"), int) or p["seq"] < 1:
         problems.append("seq must be a positive integer")
-    try:
-        day = date.fromisoformat(str(p.get("date")))
-        if day.year != p.get("year"):
-            problems.append("date and year disagree")
-    except ValueError:
-        problems.append("date must be an ISO date")
+    problems.extend(_day_problems(p))
     text(p["giver"], "operator_id", "giver")
     text(p["giver"], "name", "giver")
     text(p["holder"], "subscriber_id", "holder")
