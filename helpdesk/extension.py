@@ -59,6 +59,9 @@ _LAZY: dict[str, str] = {
     "StoreBusy": "helpdesk.store",  # the kiosk holds the store: a command may fall back to read_only=True
     "Number": "helpdesk.store.numbers", "Table": "helpdesk.store.tables", "RowValidator": "helpdesk.store.tables",
     "ColumnShape": "helpdesk.store.rows",  # bulk imports: a column's shape, checked at once
+    # bulk imports: the store's subscriber checks, once, sealed for store.subscribers.add_checked
+    "check_subscriber_columns": "helpdesk.store.rows", "CheckedSubscribers": "helpdesk.store.rows",
+    "FieldProblem": "helpdesk.store.rows", "cert_kind_of": "helpdesk.store.rows", "tidy_texts": "helpdesk.store.rows",
     # tokens
     "TokenInfo": "helpdesk.tokens.model", "CertInfo": "helpdesk.tokens.model",
     "TokenFlags": "helpdesk.tokens.model", "Name": "helpdesk.tokens.model",
@@ -180,7 +183,12 @@ if TYPE_CHECKING:  # the public names, typed for mypy (the runtime imports them 
     from helpdesk.store import fold as fold
     from helpdesk.store import iso_utc as iso_utc
     from helpdesk.store.numbers import Number as Number
+    from helpdesk.store.rows import CheckedSubscribers as CheckedSubscribers
     from helpdesk.store.rows import ColumnShape as ColumnShape
+    from helpdesk.store.rows import FieldProblem as FieldProblem
+    from helpdesk.store.rows import cert_kind_of as cert_kind_of
+    from helpdesk.store.rows import check_subscriber_columns as check_subscriber_columns
+    from helpdesk.store.rows import tidy_texts as tidy_texts
     from helpdesk.store.tables import RowValidator as RowValidator
     from helpdesk.store.tables import Table as Table
     from helpdesk.tokens.keyjobs import GeneratedKey as GeneratedKey

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -205,7 +206,6 @@ _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 # "{p}" is the namespace prefix of the document ("" or e.g. "x:").
 _PREFIX = re.compile(rb"<(\w+:)?sheetData[\s>/]")
 _FORMULA_CELL = r'<{p}c r="([A-Z]{{1,3}})([0-9]{{1,7}})"[^>]*>\s*<{p}f[\s>/]'
-_WIDE = r'<{p}c r="([A-Z]{{2,3}})[0-9]'
 _ANY_COLUMN = r'<{p}c r="([A-Z]{{1,3}})[0-9]'
 _ROW = r'<{p}row(?: r="([0-9]+)")?'  # every row (its number, or "" without one): count and height in one pass
 _ODS_FORMULA = re.compile(rb"table:formula=")
@@ -293,6 +293,14 @@ def _first_sheet_part(parts: dict[str, bytes], name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _unusual(p: bytes, width: int) -> re.Pattern[bytes]:
+    """One search for all that an ordinary piece of a sheet lacks: a cell without a reference
+    (or with other attributes first), a cell right of column ``width``, a formula."""
+    beyond = rb"[A-Z]" if width >= 26 else rb"[A-Z]{2}|[" + bytes([65 + width]) + rb"-Z]"
+    return re.compile(b"<" + re.escape(p) + rb'(?:c(?:/?>|\s(?!r=")| r="(?:' + beyond + rb"))|f[\s>/])")
+
+
 class _SheetScan:
     """What calamine will make of a sheet's XML, found piece by piece (each piece ends
     with a whole row): the rectangle it will allocate, and the cells holding formulas."""
@@ -309,20 +317,19 @@ class _SheetScan:
         if self.p is None:
             found = _PREFIX.search(piece)
             self.p = (found.group(1) or b"") if found else b""
-        p, tag = self.p, self.p.decode()
-        # a cell without a reference (or with other attributes first): one search
-        self.bare = self.bare or re.search(b"<" + re.escape(p) + b'c(?:/?>|\\s(?!r="))', piece) is not None
-        if self.width < 26:  # one search for a column right of the widest so far; a findall only then
-            beyond = f'<{tag}c r="(?:[A-Z]{{2}}|[{chr(65 + self.width)}-Z])'
-            if re.search(beyond.encode(), piece):
-                for letters in set(re.findall(_ANY_COLUMN.format(p=tag).encode(), piece)):
-                    self.width = max(self.width, column_index(letters.decode()) + 1)
-        else:
-            for letters in set(re.findall(_WIDE.format(p=tag).encode(), piece)):
-                self.width = max(self.width, column_index(letters.decode()) + 1)
-        numbers = re.findall(_ROW.format(p=tag).encode(), piece)
+        numbers = re.findall(_ROW.format(p=self.p.decode()).encode(), piece)
         self.height = max(self.height, max(map(int, filter(None, numbers)), default=0))
         self.rows += len(numbers)
+        if _unusual(self.p, self.width).search(piece) is not None:
+            self._look_closer(piece)  # a piece of an ordinary roster never gets here: one pass over it
+
+    def _look_closer(self, piece: bytes) -> None:
+        """A piece holding a bare cell, a cell right of the widest so far, or a formula."""
+        p, tag = self.p or b"", (self.p or b"").decode()
+        # a cell without a reference (or with other attributes first)
+        self.bare = self.bare or re.search(b"<" + re.escape(p) + b'c(?:/?>|\\s(?!r="))', piece) is not None
+        for letters in set(re.findall(_ANY_COLUMN.format(p=tag).encode(), piece)):
+            self.width = max(self.width, column_index(letters.decode()) + 1)
         if b"<" + p + b"f" in piece and any(b"<" + p + b"f" + end in piece for end in (b">", b" ", b"/>")):
             self.formula = True
             for letters, row in re.findall(_FORMULA_CELL.format(p=tag).encode(), piece):

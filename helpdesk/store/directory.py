@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import operator
+import operator as operator_
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from itertools import compress
@@ -33,12 +33,13 @@ from helpdesk.store.rows import (
     CERT_KIND_LABELS,
     UNIT_LEVEL_LABELS,
     CertKind,
+    CheckedSubscribers,
     RowProblems,
     Subscriber,
     Unit,
     UnitLevel,
+    check_subscriber_columns,
     clean_subscriber,
-    clean_subscriber_columns,
     clean_subscribers,
     clean_unit,
 )
@@ -47,7 +48,7 @@ from helpdesk.store.segments import Log
 from helpdesk.store.storage import AtomicStorage
 
 SHARDS = 64
-_ID, _NAME, _NATIONAL, _TOKEN = map(operator.itemgetter, ("id", "full_name", "national_id", "token_serial"))
+_ID = operator_.itemgetter("id")
 UNITS_FILE = "units.json"
 MAX_PROBLEMS = 20
 
@@ -248,18 +249,35 @@ class Subscribers:
     def add_columns(self, columns: Mapping[str, Sequence[Any]], operator: str) -> Sequence[Subscriber]:
         """:meth:`add_many` for rows held a column per field, ``{"full_name": [...], ...}``
         (row ``i`` is ``{field: column[i]}``): the same checks, audit entry and result,
-        without building a dict per row first — a roster import holds its data so."""
+        without building a dict per row first."""
         lengths = {len(values) for values in columns.values()}
         if len(lengths) > 1:
             raise InvalidData("Refused, nothing was saved: the columns have different lengths ({lengths})",
                               lengths=", ".join(map(str, sorted(lengths))))
-        count = lengths.pop() if lengths else 0
-        ready = clean_subscriber_columns(columns, count)
+        return self.add_checked(check_subscriber_columns(columns, lengths.pop() if lengths else 0), operator)
 
-        def row(i: int) -> dict[str, Any]:
-            return {name: values[i] for name, values in columns.items()}
-
-        return self._insert(row, ready, operator)
+    def add_checked(self, checked: CheckedSubscribers, operator: str,
+                    unit_ids: Sequence[str | None] | None = None) -> Sequence[Subscriber]:
+        """Store rows the store's checks made (:func:`check_subscriber_columns`, kept with
+        ``select``/``join``) as they are — a roster import checks once, a chunk at a time,
+        and its own rules on top. ``unit_ids``: each row's unit (they must exist), in place
+        of the unit_id column. A row with problems refuses the lot (InvalidData, nothing saved);
+        so do ids or token serials already taken."""
+        if not isinstance(checked, CheckedSubscribers):
+            raise TypeError("add_checked takes what check_subscriber_columns made")
+        if checked.problems:
+            raise _refuse([f"row {i + 1}: {'; '.join(p.text for p in found)}"
+                           for i, found in sorted(checked.problems.items())[:MAX_PROBLEMS]])
+        if unit_ids is not None and (len(unit_ids) != checked.count
+                                     or not set(map(type, unit_ids)) <= {str, type(None)}):
+            raise InvalidData("Refused, nothing was saved: {count} unit ids for {rows} rows",
+                              count=len(unit_ids), rows=checked.count)
+        if not checked.count:
+            return _Saved([])
+        columns: dict[str, Sequence[Any]] = {name: checked.column(name)
+                                             for name in ("id", "national_id", "token_serial", "full_name")}
+        columns["unit_id"] = checked.column("unit_id") if unit_ids is None else unit_ids
+        return self._write(checked.rows(unit_ids), operator, columns)
 
     def _insert(self, row: Callable[[int], Mapping[str, Any]], ready: list[dict[str, Any] | None],
                 operator: str) -> Sequence[Subscriber]:
@@ -284,9 +302,19 @@ class Subscribers:
             raise _refuse(problems)
         if not cleaned:
             return _Saved([])
+        return self._write(cleaned, operator)
+
+    def _write(self, cleaned: list[dict[str, Any]], operator: str,
+               columns: Mapping[str, Sequence[Any]] | None = None) -> Sequence[Subscriber]:
+        """Commit rows as stored (checked): unique ids and token serials, existing units.
+        ``columns``: the rows' id, national_id, token_serial, full_name and unit_id a column
+        each, when the caller holds them so (no pass over the rows to pick them out)."""
+        if columns is None:
+            columns = {name: list(map(operator_.itemgetter(name), cleaned))
+                       for name in ("id", "national_id", "token_serial", "full_name", "unit_id")}
         with self._host.locked():
-            self._check_new(cleaned)
-            ids = list(map(_ID, cleaned))
+            self._check_new(cleaned, columns=columns)
+            ids = columns["id"]
             by_shard: dict[int, list[dict[str, Any]]] = {}
             for shard_no, doc in zip([crc32(sid) % SHARDS for sid in map(str.encode, ids)], cleaned, strict=True):
                 by_shard.setdefault(shard_no, []).append(doc)  # a subscriber's shard: crc32(id) % SHARDS
@@ -304,16 +332,16 @@ class Subscribers:
                 def applied() -> None:
                     for docs, places in where:
                         self._where.update(zip(map(_ID, docs), places, strict=True))
-                    nationals = list(map(_NATIONAL, cleaned))
+                    nationals = columns["national_id"]
                     held = list(map(bool, nationals))
                     numbers, holders = list(compress(nationals, held)), list(compress(ids, held))
                     if not self._by_national.add_fresh(numbers, holders):
                         # a number held twice: its ids in file order (shard by shard), as always
                         for doc in (doc for docs in by_shard.values() for doc in docs if doc["national_id"]):
                             self._by_national.add(doc["national_id"], doc["id"])
-                    tokens = list(map(_TOKEN, cleaned))
+                    tokens = columns["token_serial"]
                     self._by_token.update(zip(compress(tokens, tokens), compress(ids, tokens), strict=True))
-                    self._names.add_many(list(zip(ids, map(_NAME, cleaned), strict=True)))
+                    self._names.add_many(list(zip(ids, columns["full_name"], strict=True)))
 
                 tx.after_commit.append(applied)
         return _Saved(cleaned)
@@ -331,13 +359,16 @@ class Subscribers:
             h.update(storage.serialize())
         return h.hexdigest()
 
-    def _check_new(self, rows: list[dict[str, Any]], replacing: str | None = None) -> None:
+    def _check_new(self, rows: list[dict[str, Any]], replacing: str | None = None,
+                   columns: Mapping[str, Sequence[Any]] | None = None) -> None:
         """Unique ids and token serials, existing units. Set operations first, so a
         clean 100k-row import costs a few passes in C; rows are walked only to word
-        the problems."""
-        ids = [row["id"] for row in rows]
-        tokens = [row["token_serial"] for row in rows if row["token_serial"]]
-        units = {row["unit_id"] for row in rows if row["unit_id"]}
+        the problems. ``columns``: as :meth:`_write` has them."""
+        if columns is None:
+            columns = {name: [row[name] for row in rows] for name in ("id", "token_serial", "unit_id")}
+        ids = columns["id"]
+        tokens = list(filter(None, columns["token_serial"]))
+        units = set(filter(None, columns["unit_id"]))
         clash = (
             (replacing is None and (len(set(ids)) != len(ids) or not self._where.keys().isdisjoint(ids)))
             or len(set(tokens)) != len(tokens)

@@ -20,8 +20,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
+from itertools import chain, compress
 from typing import Any
 
+from helpdesk.cells import cell_text
 from helpdesk.store.search import fold
 
 
@@ -59,6 +61,7 @@ _LEVEL_ALIASES = {
 _KIND_ALIASES = {
     **{kind.value: kind for kind in CertKind},
     "to_chuc_co_quan": CertKind.TO_CHUC, "co_quan": CertKind.TO_CHUC, "thiet_bi_may_chu": CertKind.THIET_BI,
+    "canhan": CertKind.CA_NHAN, "tochuc": CertKind.TO_CHUC, "may_chu": CertKind.THIET_BI,
 }
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -138,12 +141,21 @@ def _kind(text: str) -> str | None:
     return kind.value if kind else None
 
 
+def cert_kind_of(text: str) -> str | None:
+    """The certificate kind (``"ca_nhan"``, ``"to_chuc"``, ``"thiet_bi"``) a text names, as
+    rosters write it ("Cá nhân", "tổ chức", "Thiết bị máy chủ" …); None if it names none."""
+    return _kind(text)
+
+
 @functools.lru_cache(maxsize=256)
 def _level(text: str) -> UnitLevel | None:
     return _LEVEL_ALIASES.get(_code(text))
 
 
-def _date(value: object, problems: list[str]) -> str | None:
+def _date(value: object, problems: list[str], codes: list[str] | None = None) -> str | None:
+    """The day as stored (ISO), or None with its problem worded (and its code, "format" or
+    "range", in ``codes``)."""
+    codes = [] if codes is None else codes
     if value is None or value == "":
         return None
     if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
@@ -167,12 +179,15 @@ def _date(value: object, problems: list[str]) -> str | None:
                 iso = date.fromisoformat(text[:10]).isoformat()
         except ValueError:
             problems.append(f"date_of_birth: {value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+            codes.append("format")
             return None
     else:
         problems.append("date_of_birth: must be a date")
+        codes.append("format")
         return None
     if not _EARLIEST <= iso <= _today():
         problems.append(f"date_of_birth: {iso} is out of range")
+        codes.append("range")
         return None
     return iso
 
@@ -197,18 +212,16 @@ _TEXT_FIELDS = ("cert_kind", "cert_serial", "email", "full_name", "id", "nationa
 def clean_subscriber(raw: Mapping[str, Any]) -> dict[str, Any]:
     """A subscriber row as stored, or RowProblems naming every bad field.
 
-    The very checks of :func:`clean_subscriber_columns` (there is one path), on one row."""
+    The very checks of :func:`check_subscriber_columns` (there is one path), on one row."""
     problems: list[str] = []
     if not _SUBSCRIBER_KEYS.issuperset(raw):
         unknown = [k for k in raw if k not in _SUBSCRIBER_KEYS]
         problems.append(f"unknown fields: {', '.join(map(str, unknown))}")
-    columns = {name: [value] for name, value in raw.items() if name in _SUBSCRIBER_KEYS}
-    (row,), worded, _odd = _clean(columns, 1)
-    problems.extend(worded.get(0, ()))
+    checked = _check({name: [value] for name, value in raw.items() if name in _SUBSCRIBER_KEYS}, 1)
+    problems.extend(p.text for p in checked.problems.get(0, ()))
     if problems:
         raise RowProblems(problems)
-    assert row is not None
-    return row
+    return checked.rows()[0]
 
 
 # -- one value at a time: each rule once (the column-wise path below calls these for
@@ -264,6 +277,7 @@ def _id(sid: str, problems: list[str]) -> str:
 _ODD_SPACE = re.compile("[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _NONE_OR_STR = frozenset({type(None), str})
 _DATE_TYPES = frozenset({type(None), str, date, datetime})
+_NONE_OR_DATE = frozenset({type(None), date})
 
 
 class ColumnShape:
@@ -307,7 +321,10 @@ class ColumnShape:
         present: list[str] = [v for v in values if v is not None] if None in values else values  # type: ignore[assignment]
         if not present or not self.fits(present):
             return False
-        return all(map(str.isascii, present)) or unicodedata.is_normalized("NFC", "\n".join(present))
+        if self.chars is not None:  # characters of an ASCII class only: NFC as they are
+            return True
+        joined = "\n".join(present)
+        return joined.isascii() or unicodedata.is_normalized("NFC", joined)
 
 
 _Shape = ColumnShape  # the roster importer (handover plugin) checks its columns the same way
@@ -353,6 +370,16 @@ def _tidy(values: Sequence[Any]) -> tuple[list[str | None], list[int]]:
     if not joined.isascii() and not unicodedata.is_normalized("NFC", joined):
         texts = [t if t.isascii() else _nfc("NFC", t) for t in texts]
     return [t or None for t in texts] if "" in texts else list(texts), []
+
+
+def tidy_texts(values: Sequence[Any]) -> list[str]:
+    """``[cell_text(v) for v in values]`` (:func:`helpdesk.cells.cell_text`: one line of NFC
+    text, "" for an empty cell) for a whole column, by the store's own tidy rule."""
+    texts, others = _tidy(values)
+    if others:
+        for i in others:
+            texts[i] = cell_text(values[i])
+    return [t or "" for t in texts] if None in texts else texts  # type: ignore[return-value]  # no None left
 
 
 def _columns(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> list[list[Any]]:
@@ -407,26 +434,117 @@ def clean_subscriber_columns(columns: Mapping[str, Sequence[Any]], count: int) -
         return []
     if not _SUBSCRIBER_KEYS.issuperset(columns):  # every row has unknown fields
         return [None] * count
-    rows, problems, odd = _clean(columns, count)
-    if problems or odd:
-        return [None if i in problems or i in odd else row for i, row in enumerate(rows)]
+    checked = _check(columns, count)
+    rows: list[dict[str, Any] | None] = checked.rows()  # type: ignore[assignment]  # None set below
+    for i in (*checked.problems, *checked.odd):
+        rows[i] = None
     return rows
 
 
-def _clean(columns: Mapping[str, Sequence[Any]], count: int) -> tuple[
-        list[dict[str, Any] | None], dict[int, list[str]], set[int]]:
-    """The one path of the subscriber checks: (each row as stored, or None when it has
-    problems; the problems of each bad row, worded, in the order of the fields; the rows
-    some value of which needed its rule, not just the shape check — ``odd``).
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """What the store's rules found wrong with one field of one row."""
+
+    field: str  # a subscriber field, "" for the row (unknown fields)
+    code: str  # "required", "format" (the rule refused the value), "range" (a day out of range), "unknown"
+    text: str  # in English, as :func:`clean_subscriber` words it
+
+
+_SEAL = object()  # only this module makes CheckedSubscribers: what it holds passed the checks
+_CHECKED_FIELDS = tuple(sorted(SUBSCRIBER_FIELDS))  # the columns, in the stored rows' key order
+
+
+class CheckedSubscribers:
+    """Subscriber rows as the store's rules made them, a column per field (tuples): the
+    result of :func:`check_subscriber_columns`, and the only input of
+    ``store.subscribers.add_checked``, which stores the rows without checking them again.
+
+    ``problems`` maps a row index to what is wrong with it; :meth:`select` keeps rows
+    (never one with a problem) and :meth:`join` puts checked parts together — a
+    roster is checked a chunk at a time. Nothing else makes one: the store trusts it
+    because only its own checks can."""
+
+    __slots__ = ("_columns", "count", "odd", "problems")
+
+    def __init__(self, columns: dict[str, tuple[Any, ...]], count: int, problems: dict[int, list[FieldProblem]],
+                 odd: set[int], seal: object) -> None:
+        if seal is not _SEAL:
+            raise TypeError("CheckedSubscribers are made by check_subscriber_columns only")
+        self._columns = columns
+        self.count = count
+        self.problems = problems
+        self.odd = odd  # rows some value of which its rule rewrote (not just the shape check)
+
+    def column(self, field: str) -> tuple[Any, ...]:
+        """The field's values as they would be stored, row by row (None where a row's value
+        was refused: see ``problems``)."""
+        return self._columns[field]
+
+    def select(self, keep: Sequence[bool]) -> CheckedSubscribers:
+        """The rows ``i`` with ``keep[i]``; ValueError if one of them has a problem."""
+        if len(keep) != self.count:
+            raise ValueError(f"select: {len(keep)} flags for {self.count} rows")
+        if any(keep[i] for i in self.problems):
+            raise ValueError("select: a row with problems cannot be kept")
+        if all(keep):
+            return CheckedSubscribers(self._columns, self.count, {}, set(), _SEAL)
+        columns = {name: tuple(compress(values, keep)) for name, values in self._columns.items()}
+        return CheckedSubscribers(columns, sum(map(bool, keep)), {}, set(), _SEAL)
+
+    @staticmethod
+    def join(parts: Sequence[CheckedSubscribers]) -> CheckedSubscribers:
+        """The rows of ``parts``, one after the other (their problems too, renumbered)."""
+        columns = {name: tuple(chain.from_iterable(p._columns[name] for p in parts)) for name in _CHECKED_FIELDS}
+        problems: dict[int, list[FieldProblem]] = {}
+        odd: set[int] = set()
+        at = 0
+        for part in parts:
+            problems.update((at + i, found) for i, found in part.problems.items())
+            odd.update(at + i for i in part.odd)
+            at += part.count
+        return CheckedSubscribers(columns, at, problems, odd, _SEAL)
+
+    def rows(self, unit_ids: Sequence[str | None] | None = None) -> list[dict[str, Any]]:
+        """Each row as stored (a problem row with None where its value was refused);
+        ``unit_ids`` in place of the unit_id column."""
+        units = self._columns["unit_id"] if unit_ids is None else unit_ids
+        return [
+            {  # keys in sorted order: plain JSON of a row is then canonical JSON
+                "cert_kind": kind, "cert_serial": cert, "date_of_birth": dob, "email": email, "full_name": name,
+                "id": sid, "national_id": national, "phone": phone, "position": position, "token_serial": token,
+                "unit_id": unit,
+            }
+            for kind, cert, dob, email, name, sid, national, phone, position, token, unit in zip(
+                *(self._columns[f] for f in _CHECKED_FIELDS[:-1]), units, strict=True)
+        ]
+
+
+def check_subscriber_columns(columns: Mapping[str, Sequence[Any]], count: int) -> CheckedSubscribers:
+    """The store's checks of subscriber rows given a column per field (row ``i`` holds
+    ``columns[field][i]``; a field without a column is empty in every row; an id is made
+    for a row without one): each value tidied and checked once, the result sealed for
+    ``store.subscribers.add_checked``. A field the store does not know is a problem of
+    every row."""
+    unknown = [name for name in columns if name not in _SUBSCRIBER_KEYS]
+    checked = _check({k: v for k, v in columns.items() if k in _SUBSCRIBER_KEYS} if unknown else columns, count)
+    if unknown:
+        found = FieldProblem("", "unknown", f"unknown fields: {', '.join(map(str, unknown))}")
+        for i in range(count):
+            checked.problems[i] = [found, *checked.problems.get(i, ())]
+    return checked
+
+
+def _check(columns: Mapping[str, Sequence[Any]], count: int) -> CheckedSubscribers:
+    """The one path of the subscriber checks.
 
     A column is accepted as a whole when every value has the shape its rule keeps as it
     is (C-level joins and one regular expression); any other value goes through the
     field's rule (``_national``, ``_email``, …), which words what is wrong."""
-    problems: dict[int, list[str]] = {}
+    problems: dict[int, list[FieldProblem]] = {}
     odd: set[int] = set()
 
-    def problem(i: int, text: str) -> None:
-        problems.setdefault(i, []).append(text)
+    def problem(i: int, field: str, code: str, text: str) -> None:
+        problems.setdefault(i, []).append(FieldProblem(field, code, text))
 
     def rule(name: str, values: list[str | None], check: Any) -> None:
         for i in _SHAPED[name].failing(values):
@@ -434,13 +552,16 @@ def _clean(columns: Mapping[str, Sequence[Any]], count: int) -> tuple[
             values[i] = check(values[i], worded)
             odd.add(i)
             for text in worded:
-                problem(i, text)
+                problem(i, name, "format", text)
 
     missing_column: list[Any] = [None] * count
     cleaned: dict[str, list[str | None]] = {}
     as_given: set[str] = set()
     for name in _TEXT_FIELDS:
-        values = columns.get(name, missing_column)
+        if name not in columns:  # empty in every row
+            cleaned[name] = [None] * count
+            continue
+        values = columns[name]
         shape = _SHAPED.get(name)
         if shape is not None and shape.as_is(values):  # clean as given (a roster's columns): nothing to tidy
             cleaned[name] = values  # type: ignore[assignment]  # read only from here on (no rule rewrites it)
@@ -452,9 +573,12 @@ def _clean(columns: Mapping[str, Sequence[Any]], count: int) -> tuple[
             cleaned[name][i] = _text(values[i], name, worded)
             odd.add(i)
             for text in worded:
-                problem(i, text)
+                problem(i, name, "format", text)
+    if "id" not in columns:  # all new, of the id shape
+        cleaned["id"] = new_ids(count)  # type: ignore[assignment]
+        as_given.add("id")
     ids = cleaned["id"]
-    missing = [i for i, sid in enumerate(ids) if sid is None]
+    missing = [] if "id" not in columns else [i for i, sid in enumerate(ids) if sid is None]
     if missing:
         for i, sid in zip(missing, new_ids(len(missing)), strict=True):
             ids[i] = sid
@@ -464,73 +588,100 @@ def _clean(columns: Mapping[str, Sequence[Any]], count: int) -> tuple[
             if None in cleaned["full_name"]:
                 for i, value in enumerate(cleaned["full_name"]):
                     if value is None:
-                        problem(i, "full_name: required")
+                        problem(i, "full_name", "required", "full_name: required")
         elif field not in as_given:
             rule(field, cleaned[field], check)
-    kind_of = {text: _kind(text) for text in set(cleaned["cert_kind"]) if text is not None}
-    kinds = [_DEFAULT_KIND if text is None else kind_of[text] for text in cleaned["cert_kind"]]
-    if None in kind_of.values():
+    kind_of: dict[str | None, str | None] = {text: _kind(text) for text in set(cleaned["cert_kind"]) if text is not None}
+    unknown_kind = None in kind_of.values()
+    kind_of[None] = _DEFAULT_KIND
+    kinds = list(map(kind_of.__getitem__, cleaned["cert_kind"]))
+    if unknown_kind:
         for i, (given, kind) in enumerate(zip(cleaned["cert_kind"], kinds, strict=True)):
             if kind is None:
-                problem(i, f"cert_kind: {given!r} is not one of cá nhân, tổ chức, thiết bị")
+                problem(i, "cert_kind", "unknown", f"cert_kind: {given!r} is not one of cá nhân, tổ chức, thiết bị")
     if "cert_serial" not in as_given:
         rule("cert_serial", cleaned["cert_serial"], _cert)
     dobs = _dates(columns.get("date_of_birth", missing_column), problem, odd)
-    # The columns as tuples, the lists let go, before the rows' dicts are made: the cyclic collector
-    # stops walking a tuple of text after one look, a list it walks at every collection.
-    fields = tuple(map(tuple, (kinds, cleaned["cert_serial"], dobs, cleaned["email"], cleaned["full_name"], ids,
-                               cleaned["national_id"], cleaned["phone"], cleaned["position"], cleaned["token_serial"],
-                               cleaned["unit_id"])))
-    del kinds, dobs, ids, cleaned
-    return [
-        None if i in problems else {  # keys in sorted order: plain JSON of a row is then canonical JSON
-            "cert_kind": kind, "cert_serial": cert, "date_of_birth": dob, "email": email, "full_name": name,
-            "id": sid, "national_id": national, "phone": phone, "position": position, "token_serial": token,
-            "unit_id": unit,
-        }
-        for i, (kind, cert, dob, email, name, sid, national, phone, position, token, unit) in enumerate(
-            zip(*fields, strict=True))
-    ], problems, odd
+    # Tuples, the lists let go: the cyclic collector stops walking a tuple of text after one look,
+    # a list it walks at every collection.
+    done: dict[str, Sequence[Any]] = {**cleaned, "cert_kind": kinds, "date_of_birth": dobs}
+    del kinds, dobs, cleaned
+    return CheckedSubscribers({name: tuple(done.pop(name)) for name in _CHECKED_FIELDS}, count, problems, odd,
+                              _SEAL)
 
 
 def _dates(births: Sequence[Any], problem: Any, odd: set[int]) -> list[str | None]:
     """Each date of birth as stored (ISO): all at once when every value is already an ISO
-    day in range, else each distinct value once through :func:`_date`."""
+    day in range (or every one a "DD/MM/YYYY" day in range), else each distinct value once
+    through :func:`_date`."""
     keys: Sequence[Any] = births
     undated: set[int] = set()
-    if not set(map(type, births)) <= _NONE_OR_STR:
+    types = set(map(type, births))
+    if types <= _NONE_OR_DATE and date in types:  # a spreadsheet's date cells (no number among them)
+        days = list(filter(None, births))
+        if min(days).isoformat() >= _EARLIEST and max(days).isoformat() <= _today():
+            return [None if day is None else day.isoformat() for day in births]
+    if not types <= _NONE_OR_STR:
         undated = {i for i, v in enumerate(births) if type(v) not in _DATE_TYPES}  # unhashable …: one by one
         keys = [(type(v), v) if i not in undated else (None, i) for i, v in enumerate(births)]  # 1 == True
     distinct = {key: births[i] for i, key in enumerate(keys)} if undated else dict(zip(keys, births, strict=True))
     iso_of: dict[Any, Any] = _iso_days(distinct)
-    worded: dict[Any, list[str]] = {}
+    worded: dict[Any, tuple[list[str], list[str]]] = {}
     for key, value in distinct.items() if not iso_of else ():
         found: list[str] = []
-        iso_of[key] = None if value is None else _date(value, found)
+        codes: list[str] = []
+        iso_of[key] = None if value is None else _date(value, found, codes)
         if found:
-            worded[key] = found
+            worded[key] = found, codes
         elif value is not None and iso_of[key] != value:
-            worded[key] = []  # rewritten by the rule: an odd value
+            worded[key] = [], []  # rewritten by the rule: an odd value
     dobs = [iso_of[key] for key in keys]
     if worded:
         for i, key in enumerate(keys):
             if key in worded:
                 odd.add(i)
-                for text in worded[key]:
-                    problem(i, text)
-                dobs[i] = None if worded[key] else dobs[i]
+                texts, codes = worded[key]
+                for text, code in zip(texts, codes, strict=True):
+                    problem(i, "date_of_birth", code, text)
+                dobs[i] = None if texts else dobs[i]
     return dobs
 
 
-_BAD: Any = object()  # a date clean_subscriber refuses
+_DMY_LINES = re.compile(r"(?:[0-9]{2}/[0-9]{2}/[0-9]{4}\n)*[0-9]{2}/[0-9]{2}/[0-9]{4}")
+# where the characters of "DD/MM/YYYY" go in "YYYY-MM-DD" (records of 11 with the newline)
+_DMY_TO_ISO = ((0, 6), (1, 7), (2, 8), (3, 9), (5, 3), (6, 4), (8, 0), (9, 1))
+
+
+def _dmy_as_iso(days: list[str]) -> list[str] | None:
+    """["YYYY-MM-DD", …] of texts all "DD/MM/YYYY", laid out by strided slices (in C) rather
+    than one formatted string each; None if some text is not of that form."""
+    joined = "\n".join(days)
+    if not _DMY_LINES.fullmatch(joined):
+        return None
+    given = joined.encode("ascii") + b"\n"
+    iso = bytearray(b"-" * len(given))
+    for to, at in _DMY_TO_ISO:
+        iso[to::11] = given[at::11]
+    iso[10::11] = b"\n" * len(days)
+    return iso[:-1].decode("ascii").split("\n")
 
 
 def _iso_days(distinct: dict[Any, Any]) -> dict[Any, str | None]:
-    """{key: the day} when every value is None, "" or an ISO day ("YYYY-MM-DD") in range —
-    what _date() keeps as it is — checked all at once; else {} (ask _date)."""
+    """{key: the day} when every value is None, "" or a day in range — every one an ISO day
+    ("YYYY-MM-DD", what _date() keeps as it is), or every one "DD/MM/YYYY" (a roster's
+    dates) — checked all at once; else {} (ask _date)."""
     days = [v for v in distinct.values() if v]
     if not days or not set(map(type, days)) <= {str}:
         return {}
+    if "/" in days[0] and (iso_days := _dmy_as_iso(days)) is not None:
+        try:
+            list(map(date.fromisoformat, iso_days))  # each a real day
+        except ValueError:
+            return {}
+        if min(iso_days) < _EARLIEST or max(iso_days) > _today():
+            return {}
+        iso = dict(zip(days, iso_days, strict=True))
+        return {key: iso[value] if value else None for key, value in distinct.items()}
     try:
         canonical = list(map(date.isoformat, map(date.fromisoformat, days))) == days
     except ValueError:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,14 +28,17 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from helpdesk.extension import (
+    CheckedSubscribers,
     ColumnShape,
     HelpdeskError,
     Store,
     cell_text,
+    check_subscriber_columns,
     date_cell,
     fold,
     gettext,
     national_id_cell,
+    tidy_texts,
 )
 from helpdesk_handover.columns import (
     ALIASES,
@@ -94,12 +96,8 @@ MESSAGES: dict[str, str] = {
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TOKEN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-_HEX = re.compile(r"[0-9A-F]{1,64}")
 _DIGIT = re.compile(r"\d")
 _PHONE_STRIP = str.maketrans("", "", " .-()")
-_KINDS = {"ca nhan": "ca_nhan", "canhan": "ca_nhan", "ca_nhan": "ca_nhan", "to chuc": "to_chuc",
-          "tochuc": "to_chuc", "to_chuc": "to_chuc", "co quan": "to_chuc", "to chuc co quan": "to_chuc",
-          "thiet bi": "thiet_bi", "thiet_bi": "thiet_bi", "may chu": "thiet_bi"}
 _LEVELS = {
     "so ban nganh": "so_ban_nganh", "so": "so_ban_nganh", "ban": "so_ban_nganh", "nganh": "so_ban_nganh",
     "quan huyen": "quan_huyen", "quan": "quan_huyen", "huyen": "quan_huyen", "thi xa": "quan_huyen",
@@ -171,6 +169,7 @@ class RosterReport(ProblemRows):
     problems: list[RowProblem]
     total: int  # data rows read (blank rows not counted)
     encoding: str | None = None  # a text file's encoding
+    checked: CheckedSubscribers | None = None  # the good rows as the store's checks made them (for add_checked)
     imported: int = 0
     units_created: list[str] = field(default_factory=list)
     units_matched: int = 0
@@ -203,21 +202,6 @@ class RosterRefused(FileRefused[RosterReport]):
 
 # -- one cell at a time: each rule once ---------------------------------------------------
 
-_text = cell_text  # the door's cell rules: the same for every plugin's roster
-_national = national_id_cell
-
-
-def _birth(value: Any, today: date) -> tuple[str | None, str | None]:
-    """(ISO date, problem code)."""
-    if value is None or value == "":
-        return None, None
-    try:
-        day = date_cell(value)
-    except ValueError:
-        return None, "dob_invalid"
-    if not date(1900, 1, 1) <= day <= today.replace(year=today.year - 18):
-        return day.isoformat(), "dob_range"
-    return day.isoformat(), None
 
 
 def guess_level(unit_name: str) -> str:
@@ -303,10 +287,12 @@ def scan_roster(path: Path, mapping: Mapping[str, str] | None = None, store: Sto
         checker.chunk(rows[first : first + CHUNK], first + 1)
     progress(max(total, 0), max(total, 0))
     problems = sorted(checker.problems, key=lambda p: p.row)  # stable: within a row, the checks' order
+    checked = CheckedSubscribers.join(checker.checked)  # the good rows, as the store's checks made them
     # tuples: the cyclic collector stops walking a tuple of text after one look, a list it walks
     # at every collection (100k rows: the store's write then spends far less time in the collector)
-    good: Columns = {key: tuple(values) for key, values in checker.good.items()}
-    report = RosterReport(path.name, columns, good, problems, checker.total, sheet.encoding)
+    good: Columns = {key: tuple(checker.good[key]) if key in checker.good else checked.column(key)
+                     for key in ROW_KEYS}
+    report = RosterReport(path.name, columns, good, problems, checker.total, sheet.encoding, checked=checked)
     return Scan(report, sheet, header_at, header)
 
 
@@ -326,138 +312,70 @@ def _refuse_formulas(path: Path, sheet: Sheet, columns: ColumnMap, header_at: in
 
 
 def _cert(text: str) -> str | None:
+    """A certificate serial as offices copy it ("54:03:1f") made plain hex ("54031F")."""
     return text.replace(":", "").replace(" ", "").upper() or None
 
 
-def _email(email: str) -> tuple[str, str | None]:
-    """(the address as stored, problem code) of a non-empty e-mail cell."""
-    local, at, domain = email.rpartition("@")
-    domain = domain.lower()
-    if not at or not local or "@" in local or " " in email or "." not in domain.strip("."):
-        return email, "email_invalid"
-    if not (domain == "gov.vn" or domain.endswith(".gov.vn")):
-        return email, "email_not_official"
-    return f"{local}@{domain}", None
-
-
-def _phone(phone: str) -> tuple[str, str | None]:
-    """(the number as stored, problem code) of a non-empty phone cell, separators removed."""
+def _phone_typed(phone: str) -> str:
+    """A phone number (separators already removed) as stored: "+84…" -> "0…", and the
+    leading zero a spreadsheet dropped from a number typed as a number put back."""
     if phone.startswith("+84"):
-        phone = "0" + phone[3:]
-    elif phone[0] != "0" and phone.isdigit() and len(phone) in (9, 10):
-        phone = "0" + phone  # a number typed into Excel loses its leading zero
-    if not (phone.isdigit() and phone.isascii() and phone[0] == "0" and 10 <= len(phone) <= 11):
-        return phone, "phone_invalid"
-    return phone, None
-
+        return "0" + phone[3:]
+    if phone[0] != "0" and phone.isdigit() and len(phone) in (9, 10):
+        return "0" + phone
+    return phone
 
 
 # -- the checks, a column at a time within a chunk of rows --------------------------------
+#
+# The fields a subscriber is stored with go through the store's own checks, once
+# (check_subscriber_columns: tidy text, NFC, ID number, e-mail, phone, hex serial, kind,
+# date); the roster's rules for Mẫu 01 come on top, on what the store made of the cells
+# (an official e-mail, a mobile-length phone, an official's age, a token serial's shape,
+# duplicates in the file and in the store). The store then adds what it checked as it is.
 
 OPTIONAL = ("date_of_birth", "position", "unit_level", "email", "phone", "cert_kind", "token_serial", "cert_serial")
-# White space str.split() knows, but for " " and "\n" (tests/test_roster_checks.py checks the list).
-_ODD_SPACE = re.compile("[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
-_SUSPECT = re.compile("[\x00-\x09\x0b-\x1f\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")  # either
 _NONE_OR_STR = {type(None), str}
-_DATE_KEYS = {type(None), str, date, datetime}
+_DATE_TYPES = {type(None), str, date, datetime}
 _Shape = ColumnShape  # one implementation, shared with the store's bulk add
-_NATIONAL_OK = _Shape(r"[0-9]{9}|[0-9]{12}", "0-9", (9, 12))
 _TOKEN_OK = _Shape(_TOKEN.pattern, "A-Za-z0-9._:-", range(1, 65))
-_HEX_OK = _Shape(_HEX.pattern, "0-9A-F", range(1, 65))
-# valid, official, domain in lower case (and, for as_given(), no control character either)
-_OFFICIAL_OK = _Shape(r"[^@\s\x00-\x1f\x7f]+@[a-z0-9.-]*(?<=[@.])gov\.vn", by_line=True)
-_PHONE_OK = _Shape(r"0[0-9]{9,10}", "0-9", (10, 11), "0")
+_PHONE_AS_STORED = _Shape(r"0[0-9]{8,10}", "0-9", (9, 10, 11), "0")  # what _phone_typed leaves as it is
+_HEX_SHAPE = _Shape(r"[0-9A-F]+", "0-9A-F")
+_MOBILE_LENGTHS = {10, 11}
+# The order of a row's problems: the row-wide ones first, then the columns'.
+_ORDER = {code: n for n, code in enumerate((
+    "row_long", "control_chars", "empty_name", "name_digits", "name_too_long", "id_missing", "id_not_digits",
+    "id_length", "id_lost_zero", "id_dup", "id_in_store", "unit_missing", "level_unknown", "token_bad", "token_dup",
+    "token_in_store", "cert_not_hex", "cert_dup", "email_invalid", "email_not_official", "phone_invalid",
+    "dob_invalid", "dob_range", "kind_unknown"))}
 
 
-def _texts(values: list[Any]) -> tuple[list[str], bool]:
-    """``[_text(v) for v in values]`` for a whole column, and whether a text cell holds a
-    control character. A column of few distinct values (units, positions) is worked out
-    on those."""
-    types = set(map(type, values))
-    if types <= _NONE_OR_STR and len(values) > 256 and len(set(values[:256])) < 64:  # (text only: 1 == True)
-        distinct = dict.fromkeys(values)
-        if len(distinct) * 4 < len(values):
-            texts, control = _texts(list(distinct))
-            text_of = dict(zip(distinct, texts, strict=True))
-            return list(map(text_of.__getitem__, values)), control
-    if not types <= _NONE_OR_STR:
-        return [_text(v) for v in values], _has_control(values)
-    if type(None) in types:
-        values = ["" if v is None else v for v in values]
-    joined = "\n".join(values)
-    flat = joined.replace("\n", " ")  # no "  " in it (the usual case): no value has two spaces together or at an end
-    # one scan for both, usually none at all (neither kind of character is printable)
-    suspect = not flat.isprintable() and _SUSPECT.search(joined) is not None
-    control = suspect and _CONTROL.search(joined) is not None
-    if (joined.count("\n") != len(values) - 1
-            or ("  " in flat and ("  " in joined or "\n " in joined or " \n" in joined))
-            or joined[:1] == " " or joined[-1:] == " " or (suspect and _ODD_SPACE.search(joined))):  # split() would change it
-        values = [" ".join(v.split()) for v in values]
-        joined = "\n".join(values)
-    if not joined.isascii() and not unicodedata.is_normalized("NFC", joined):
-        values = [v if v.isascii() else unicodedata.normalize("NFC", v) for v in values]
-    return values, control
+def _as_text(values: Sequence[Any], keep: set[type] | None = None) -> Sequence[Any]:
+    """A column with every cell that is not text (nor None, nor of a type in ``keep``) as
+    the door's cell_text makes it: numbers and dates of a spreadsheet."""
+    allowed = _NONE_OR_STR | (keep or set())
+    if set(map(type, values)) <= allowed:
+        return values
+    return [v if type(v) in allowed else cell_text(v) for v in values]
 
 
-def _has_control(values: list[Any]) -> bool:
-    return _CONTROL.search("\n".join([v for v in values if type(v) is str])) is not None
-
-
-_DMY = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
-_DATE_CHARS = re.compile(r"[0-9/\n]*")
-
-
-def _dmy_column(texts: list[str], today: date) -> dict[str, str] | None:
-    """{text: ISO day} when every text is exactly "DD/MM/YYYY", a real day, and plausible
-    for an official (what _birth accepts); None for the row-by-row way."""
-    if not texts:
-        return {}
-    joined = "\n".join(texts)
-    if (not _DATE_CHARS.fullmatch(joined) or joined.count("/") != 2 * len(texts)
-            or set(map(len, texts)) != {10} or set(map(itemgetter(2, 5), texts)) != {("/", "/")}):
-        return None
-    days = [f"{t[6:]}-{t[3:5]}-{t[:2]}" for t in texts]  # (a regular expression's template: 4x slower)
-    try:
-        list(map(date.fromisoformat, days))  # each a real day
-    except ValueError:
-        return None
-    if min(days) < "1900-01-01" or max(days) > today.replace(year=today.year - 18).isoformat():
-        return None
-    return dict(zip(texts, days, strict=True))
-
-
-def _births(cells: dict[Any, Any], today: date) -> dict[Any, tuple[str | None, str | None]]:
-    """``{key: _birth(cell, today)}``: a column of "DD/MM/YYYY" texts, or of a spreadsheet's
-    date cells, all at once; else the usual "DD/MM/YYYY" text worked out inline."""
-    empty = (None in cells.values()) + ("" in cells.values())
-    texts = [cell for cell in cells.values() if type(cell) is str and cell]
-    if len(texts) == len(cells) - empty:  # text or empty only
-        days = _dmy_column(texts, today)
-        if days is not None:
-            return {key: ((days[cell], None) if cell else (None, None)) for key, cell in cells.items()}
-    dated = [cell for cell in cells.values() if type(cell) is date]
-    if dated and len(dated) == len(cells) - empty and date(1900, 1, 1) <= min(dated) \
-            and max(dated) <= today.replace(year=today.year - 18):  # date cells or empty, each in range
-        return {key: ((cell.isoformat(), None) if cell else (None, None)) for key, cell in cells.items()}
-    out: dict[Any, tuple[str | None, str | None]] = {}
-    earliest, latest = date(1900, 1, 1), None
-    for key, cell in cells.items():
-        found = _DMY.fullmatch(cell) if type(cell) is str else None
-        if found is None:
-            out[key] = _birth(cell, today)
-            continue
-        d, m, y = found.groups()
+def _control_rows(rows: Sequence[Sequence[Any]], columns: Sequence[Sequence[Any]]) -> list[int]:
+    """The rows with a control character in a text cell (LF, CR and TAB are white space);
+    ``columns``: the rows' cells a column at a time."""
+    for values in columns:
         try:
-            day = date(int(y), int(m), int(d))
-        except ValueError:
-            out[key] = None, "dob_invalid"
-            continue
-        if latest is None:
-            latest = today.replace(year=today.year - 18)  # as _birth, once
-        out[key] = day.isoformat(), None if earliest <= day <= latest else "dob_range"
-    return out
+            joined = " ".join(values)  # a column of text (a CSV's): at once
+        except TypeError:
+            joined = " ".join([v for v in values if type(v) is str])
+        if not joined.isprintable() and _CONTROL.search(joined) is not None:  # (usually printable: one look)
+            return [i for i, r in enumerate(rows) if _CONTROL.search("\n".join([c for c in r if type(c) is str]))]
+    return []
 
 
+def _official(address: str) -> bool:
+    """An official address (or its domain): …@gov.vn, …@….gov.vn."""
+    domain = address.rpartition("@")[2].lower()
+    return domain == "gov.vn" or domain.endswith(".gov.vn")
 
 
 class _Checker:
@@ -470,17 +388,16 @@ class _Checker:
         self.optional = {f: col.get(f) for f in OPTIONAL}
         self.width = width
         self.today = today
+        self.latest_birth = today.replace(year=today.year - 18).isoformat()  # an official is of age
         self.by_id: dict[str, int] = {}
         self.by_token: dict[str, int] = {}
         self.by_cert: dict[str, int] = {}
         self.subscribers = store.subscribers if store is not None else None
-        self.good: dict[str, list[Any]] = {key: [] for key in ROW_KEYS}
+        self.good: dict[str, list[Any]] = {key: [] for key in ("row", "unit", "unit_level")}
+        self.checked: list[CheckedSubscribers] = []  # the good rows of each chunk, as the store checked them
         self.problems: list[RowProblem] = []
         self.total = 0
         self.cache_level: dict[str, str | None] = {}
-        self.cache_kind: dict[str, str | None] = {}
-        self.births: dict[Any, tuple[str | None, str | None]] = {}  # cell (or (type, cell)) -> (ISO day, problem)
-        self.bad_births: set[Any] = set()
 
     def level(self, level_text: str) -> str | None:
         if level_text not in self.cache_level:
@@ -489,11 +406,6 @@ class _Checker:
             self.cache_level[level_text] = _LEVELS.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in _LEVEL_VALUES else None)
         return self.cache_level[level_text]
 
-    def kind(self, kind_text: str) -> str | None:
-        if kind_text not in self.cache_kind:
-            self.cache_kind[kind_text] = _KINDS.get(_WORDS.sub(" ", fold(kind_text)).strip())
-        return self.cache_kind[kind_text]
-
     def chunk(self, rows: Sequence[Sequence[Any]], first: int) -> None:
         """Check ``rows``; ``rows[i]`` is the file's row ``first + i`` (1-based)."""
         count = len(rows)
@@ -501,33 +413,20 @@ class _Checker:
             return
         lengths = set(map(len, rows))
         narrowest, widest = min(lengths), max(lengths)
-        bad: list[tuple[int, str, dict[str, object]]] = []  # (index, code, params), in the checks' order
-
+        bad: list[tuple[int, str, dict[str, object]]] = []  # (index, code, params)
         table: list[tuple[Any, ...]] = []  # the chunk's columns (rows all as wide): one transposition in C
 
-        def column(index: int | None) -> list[Any]:
+        def column(index: int | None) -> Sequence[Any]:
+            """The cells of a column (read only: every step below makes a new list to change one)."""
             if index is None:
                 return [None] * count
             if index < narrowest == widest:
                 if not table:
                     table.extend(zip(*rows, strict=True))
-                return list(table[index])  # a list of its own: the checks below may rewrite cells in it
+                return table[index]
             if index < narrowest:
                 return list(map(itemgetter(index), rows))
             return [r[index] if index < len(r) else None for r in rows]
-
-        control = False
-
-        def texts(index: int | None) -> list[str]:
-            nonlocal control
-            if index is None:
-                return [""] * count
-            values, found = _texts(column(index))
-            control = control or found
-            return values
-
-        def nones(values: list[str]) -> list[str | None]:
-            return [v or None for v in values] if "" in values else values  # type: ignore[return-value]
 
         def duplicates(values: Sequence[str | None], valid: set[int] | None, seen: dict[str, int], code: str) -> list[int]:
             """Register each value (its first row); a row repeating one is ``code``; the indexes
@@ -548,158 +447,170 @@ class _Checker:
                     bad.append((i, code, {"value": value, "other": other}))
             return fresh
 
-        names = texts(self.c_name)
+        optional = self.optional
+        births_given = column(optional["date_of_birth"])  # text (tidied here), or a spreadsheet's date cells
+        given: dict[str, Sequence[Any]] = {
+            "full_name": _as_text(column(self.c_name)),
+            "date_of_birth": tidy_texts(births_given) if set(map(type, births_given)) <= _NONE_OR_STR
+            else _as_text(births_given, {date, datetime}),
+        }
+        for name in ("position", "email", "cert_kind", "token_serial"):
+            if optional[name] is not None:
+                given[name] = _as_text(column(optional[name]))
+
+        # the roster's ways of writing an ID number, a phone, a serial: as the store keeps them
+        raw_ids = column(self.c_id)
+        id_codes: dict[int, str] = {}  # number cells: a lost leading zero, a fraction
+        nationals = raw_ids
+        if not set(map(type, raw_ids)) <= _NONE_OR_STR:
+            nationals = list(raw_ids)
+            for i, cell in enumerate(raw_ids):
+                if cell is not None and type(cell) is not str:
+                    nationals[i], code = national_id_cell(cell)
+                    if code in ("id_lost_zero", "id_not_digits"):
+                        id_codes[i] = code
+        if "." in "".join([v for v in nationals if v]):
+            nationals = [v.replace(".", "") if v else v for v in nationals]
+        given["national_id"] = nationals
+        if optional["phone"] is not None:
+            phone_texts = tidy_texts(column(optional["phone"]))
+            joined = "\n".join(phone_texts)
+            phones = [t.translate(_PHONE_STRIP) or None for t in phone_texts] if any(c in joined for c in " .-()") \
+                else [t or None for t in phone_texts]
+            for i in _PHONE_AS_STORED.failing(phones):
+                phones[i] = _phone_typed(phones[i])  # type: ignore[arg-type]  # failing() skips None
+            given["phone"] = phones
+        if optional["cert_serial"] is not None:
+            cert_texts = tidy_texts(column(optional["cert_serial"]))
+            joined = "\n".join(cert_texts)
+            given["cert_serial"] = [t or None for t in cert_texts] if ":" not in joined and " " not in joined \
+                and joined.upper() == joined else [_cert(t) for t in cert_texts]
+
+        checked = check_subscriber_columns(given, count)  # the store's checks: once
+        names = checked.column("full_name")
         blank: set[int] = set()
-        for i in compress(range(count), map((0).__eq__, map(len, names))):  # no name: a blank row?
+        for i in [i for i, name in enumerate(names) if name is None]:  # no name: a blank row?
             if not any(c not in (None, "") and (type(c) is not str or c.strip()) for c in rows[i]):
                 blank.add(i)
         self.total += count - len(blank)
+
+        refused_by_store: dict[str, set[int]] = {}
+        for i, found in checked.problems.items():
+            for problem in found:
+                refused_by_store.setdefault(problem.field, set()).add(i)
+                if problem.field == "national_id":
+                    continue  # worded below, with the roster's codes for ID numbers
+                bad.append(_store_problem(i, problem.field, problem.code, given, checked))
 
         if widest > self.width:
             for i, r in enumerate(rows):
                 if len(r) > self.width and any(c not in (None, "") for c in r[self.width :]):
                     bad.append((i, "row_long", {}))
-        mapped = {self.c_name, self.c_id, self.c_unit, *(i for i in self.optional.values() if i is not None)}
-        control = control or any(_has_control(column(i)) for i in range(widest) if i not in mapped)
+        bad.extend((i, "control_chars", {}) for i in _control_rows(rows, [column(i) for i in range(widest)]))
 
-        for i in compress(range(count), map((0).__eq__, map(len, names))):
-            bad.append((i, "empty_name", {}))
-        if _DIGIT.search("\n".join(names)):
-            bad.extend((i, "name_digits", {"value": name}) for i, name in enumerate(names) if _DIGIT.search(name))
-        if max(map(len, names)) > MAX_NAME:
+        if _DIGIT.search("\n".join(filter(None, names))):
+            bad.extend((i, "name_digits", {"value": name}) for i, name in enumerate(names) if name and _DIGIT.search(name))
+        if max(map(len, filter(None, names)), default=0) > MAX_NAME:
             bad.extend((i, "name_too_long", {}) for i, name in enumerate(names)
-                       if len(name) > MAX_NAME and not _DIGIT.search(name))
+                       if name and len(name) > MAX_NAME and not _DIGIT.search(name))
 
-        # ID numbers: text cells tidied a column at a time; failing cells (and numbers) by _national
-        raw = column(self.c_id)
-        if set(map(type, raw)) <= _NONE_OR_STR:
-            nationals, found = _texts(raw)
-            control = control or found
-            joined = "\n".join(nationals)
-            if " " in joined or "." in joined:
-                nationals = [v.replace(" ", "").replace(".", "") for v in nationals]
-            odd = _NATIONAL_OK.failing(nationals)  # type: ignore[arg-type]  # read only
-        else:
-            control = control or _has_control(raw)
-            nationals, odd = [""] * count, list(range(count))
+        # ID numbers: required here; a refused one worded by the door's rule (the roster's codes)
+        national = checked.column("national_id")
         invalid: set[int] = set()
-        for i in odd:
-            nationals[i], code = _national(raw[i])
-            if code:
-                invalid.add(i)
-                bad.append((i, code, {} if code == "id_missing" else {"value": nationals[i]}))
-        fresh = duplicates(nationals, None if not invalid else set(range(count)) - invalid, self.by_id, "id_dup")
+        for i in sorted(refused_by_store.get("national_id", set()) | set(id_codes)):
+            text, code = national_id_cell(raw_ids[i])
+            code = id_codes.get(i) or code or "id_not_digits"
+            invalid.add(i)
+            bad.append((i, code, {} if code == "id_missing" else {"value": text}))
+        if None in national:
+            for i in [i for i, number in enumerate(national) if number is None]:
+                if i not in invalid:
+                    invalid.add(i)
+                    bad.append((i, "id_missing", {}))
+        fresh = duplicates(national, None if not invalid else set(range(count)) - invalid, self.by_id, "id_dup")
         if self.subscribers is not None and fresh:
-            for national in sorted(self.subscribers.known_national_ids([nationals[i] for i in fresh])):
-                owners = self.subscribers.by_national_id(national)
+            for number in sorted(self.subscribers.known_national_ids([national[i] for i in fresh])):
+                owners = self.subscribers.by_national_id(number)
                 if owners:
-                    bad.append((self.by_id[national] - first, "id_in_store",
-                                {"value": national, "other": owners[0].full_name}))
+                    bad.append((self.by_id[number] - first, "id_in_store",
+                                {"value": number, "other": owners[0].full_name}))
 
-        units = texts(self.c_unit)
+        units = tidy_texts(column(self.c_unit))
         bad.extend((i, "unit_missing", {}) for i in compress(range(count), map((0).__eq__, map(len, units))))
-
         levels: list[str | None] = [None] * count
-        if self.optional["unit_level"] is not None:
-            level_texts = texts(self.optional["unit_level"])
+        if optional["unit_level"] is not None:
+            level_texts = tidy_texts(column(optional["unit_level"]))
             level_of = {t: self.level(t) for t in set(level_texts) if t}
             levels = [level_of[t] if t else None for t in level_texts]
             if None in level_of.values():
                 bad.extend((i, "level_unknown", {"value": t}) for i, (t, level) in
                            enumerate(zip(level_texts, levels, strict=True)) if t and level is None)
 
-        tokens = nones(texts(self.optional["token_serial"]))
-        token_bad = set(_TOKEN_OK.failing(tokens))
+        tokens = checked.column("token_serial")
+        token_bad = set(_TOKEN_OK.failing(tokens))  # type: ignore[arg-type]  # read only
         bad.extend((i, "token_bad", {"value": tokens[i]}) for i in sorted(token_bad))
         fresh = duplicates(tokens, None if not token_bad else set(range(count)) - token_bad, self.by_token,
                            "token_dup")
         if self.subscribers is not None and fresh:
-            for token in sorted(self.subscribers.known_token_serials([tokens[i] for i in fresh])):  # type: ignore[misc]
+            for token in sorted(self.subscribers.known_token_serials([tokens[i] for i in fresh])):
                 owner = self.subscribers.by_token_serial(token)
                 if owner is not None:
                     bad.append((self.by_token[token] - first, "token_in_store",
                                 {"value": token, "other": owner.full_name}))
 
-        cert_texts = texts(self.optional["cert_serial"])
-        joined = "\n".join(cert_texts)
-        certs = nones(cert_texts) if ":" not in joined and " " not in joined and joined.upper() == joined else [
-            _cert(t) for t in cert_texts]
-        cert_bad = set(_HEX_OK.failing(certs))
-        bad.extend((i, "cert_not_hex", {"value": certs[i]}) for i in sorted(cert_bad))
+        certs = checked.column("cert_serial")
+        cert_bad = set(refused_by_store.get("cert_serial", ()))
+        if max(map(len, filter(None, certs)), default=0) > 64:
+            long = {i for i, c in enumerate(certs) if c and len(c) > 64} - cert_bad
+            bad.extend((i, "cert_not_hex", {"value": certs[i]}) for i in sorted(long))
+            cert_bad |= long
         duplicates(certs, None if not cert_bad else set(range(count)) - cert_bad, self.by_cert, "cert_dup")
 
-        emails = nones(texts(self.optional["email"]))
-        for i in _OFFICIAL_OK.failing(emails):
-            emails[i], code = _email(emails[i])  # type: ignore[arg-type]  # failing() skips None
-            if code:
-                bad.append((i, code, {"value": emails[i]}))
+        emails = checked.column("email")
+        present = list(filter(None, emails))
+        ends = "\n".join(present) + "\n"  # (an official domain at the end of every address: counted at once)
+        if not (ends.count("gov.vn\n") == ends.count("@gov.vn\n") + ends.count(".gov.vn\n") == len(present)):
+            email_bad = refused_by_store.get("email", set())
+            bad.extend((i, "email_not_official", {"value": cell_text(given["email"][i])}) for i, e in
+                       enumerate(emails) if e and i not in email_bad and not _official(e))
 
-        phone_texts = texts(self.optional["phone"])
-        joined = "\n".join(phone_texts)
-        phones = nones([t.translate(_PHONE_STRIP) for t in phone_texts] if any(c in joined for c in " .-()")
-                       else phone_texts)
-        for i in _PHONE_OK.failing(phones):
-            phones[i], code = _phone(phones[i])  # type: ignore[arg-type]  # failing() skips None
-            if code:
-                bad.append((i, code, {"value": phones[i]}))
+        stored_phones = checked.column("phone")
+        if not set(map(len, filter(None, stored_phones))) <= _MOBILE_LENGTHS:
+            phone_bad = refused_by_store.get("phone", set())
+            bad.extend((i, "phone_invalid", {"value": p}) for i, p in enumerate(stored_phones)
+                       if p and len(p) not in _MOBILE_LENGTHS and i not in phone_bad)
 
-        births: list[str | None] = [None] * count
-        if self.optional["date_of_birth"] is not None:
-            cells = column(self.optional["date_of_birth"])
-            control = control or _has_control(cells)
-            # each distinct cell once (keyed by type too: 1 == 1.0 == True, but not as dates)
-            # (text, dates and None never compare equal across types; numbers do: 1 == 1.0 == True)
-            keys: list[Any] = cells if set(map(type, cells)) <= _DATE_KEYS else [(type(v), v) for v in cells]
-            birth_of = self.births  # distinct cells of earlier chunks too
-            todo = {key: cell for key, cell in zip(keys, cells, strict=True) if key not in birth_of}
-            if todo:
-                birth_of.update(_births(todo, self.today))
-                self.bad_births.update(key for key in todo if birth_of[key][1])
-            births = [birth_of[key][0] for key in keys]
-            if not self.bad_births.isdisjoint(keys):
-                for i, key in enumerate(keys):
-                    iso, problem = birth_of[key]
-                    if problem:
-                        bad.append((i, problem, {"value": iso or _text(cells[i])}))
+        births = checked.column("date_of_birth")
+        if max(filter(None, births), default="") > self.latest_birth:
+            bad.extend((i, "dob_range", {"value": b}) for i, b in enumerate(births) if b and b > self.latest_birth)
 
-        kind_texts = texts(self.optional["cert_kind"])
-        kind_of = {t: self.kind(t) for t in set(kind_texts) if t}
-        kinds = [kind_of[t] if t else "ca_nhan" for t in kind_texts]
-        if None in kind_of.values():
-            bad.extend((i, "kind_unknown", {"value": t}) for i, (t, k) in enumerate(zip(kind_texts, kinds, strict=True))
-                       if k is None)
-
-        positions = nones(texts(self.optional["position"]))
-        if control:  # rare: find the rows
-            bad.extend((i, "control_chars", {}) for i, r in enumerate(rows)
-                       if _CONTROL.search("\n".join([c for c in r if type(c) is str])))
-
-        # the rows' problems in the order of the checks (the order above, but for the cheap row-wide ones first)
-        order = {code: n for n, code in enumerate(("row_long", "control_chars", "empty_name", "name_digits",
-                                                   "name_too_long", "id_missing", "id_not_digits", "id_length",
-                                                   "id_lost_zero", "id_dup", "id_in_store", "unit_missing",
-                                                   "level_unknown", "token_bad", "token_dup", "token_in_store",
-                                                   "cert_not_hex", "cert_dup", "email_invalid",
-                                                   "email_not_official", "phone_invalid", "dob_invalid",
-                                                   "dob_range", "kind_unknown"))}
         bad = [b for b in bad if b[0] not in blank]
-        bad.sort(key=lambda b: (b[0], order[b[1]]))
+        bad.sort(key=lambda b: (b[0], _ORDER[b[1]]))
         self.problems.extend(RowProblem(first + i, code, params) for i, code, params in bad)
-        refused = {b[0] for b in bad} | blank
-        keep = [i not in refused for i in range(count)] if refused else None
-        numbers = range(first, first + count)
-        for key, values in (("row", numbers), ("full_name", names), ("national_id", nationals), ("unit", units),
-                            ("unit_level", levels), ("position", positions), ("date_of_birth", births),
-                            ("email", emails), ("phone", phones), ("cert_kind", kinds), ("token_serial", tokens),
-                            ("cert_serial", certs)):
-            self.good[key].extend(values if keep is None else compress(values, keep))
+        refused = {b[0] for b in bad} | blank | set(checked.problems)
+        keep = [i not in refused for i in range(count)]
+        self.checked.append(checked.select(keep))
+        for key, values in (("row", range(first, first + count)), ("unit", units), ("unit_level", levels)):
+            self.good[key].extend(compress(values, keep))
+
+
+def _store_problem(i: int, field: str, code: str, given: Mapping[str, Sequence[Any]],
+                   checked: CheckedSubscribers) -> tuple[int, str, dict[str, object]]:
+    """(row, roster code, params) of what the store's checks refused in a field: the value
+    shown is the store's (e-mail, phone, serial: tidied, separators gone) or the cell's."""
+    if field == "full_name":
+        return i, "empty_name", {}
+    if field == "date_of_birth":
+        if code == "range":
+            return i, "dob_range", {"value": date_cell(given[field][i]).isoformat()}
+        return i, "dob_invalid", {"value": cell_text(given[field][i])}
+    if field == "cert_kind":
+        return i, "kind_unknown", {"value": cell_text(given[field][i])}
+    codes = {"email": "email_invalid", "phone": "phone_invalid", "cert_serial": "cert_not_hex"}
+    return i, codes[field], {"value": checked.column(field)[i]}
 
 
 # -- writing ----------------------------------------------------------------------------------
-
-SUBSCRIBER_KEYS = ("full_name", "date_of_birth", "position", "national_id", "email", "phone",
-                   "cert_kind", "token_serial", "cert_serial")
-
 
 def import_roster(store: Store, path: Path, operator: str, *, mapping: Mapping[str, str] | None = None,
                   skip_invalid: bool = False, today: date | None = None,
@@ -724,10 +635,9 @@ def import_roster(store: Store, path: Path, operator: str, *, mapping: Mapping[s
         id_of = units.id_of
         progress.check()  # the last moment to stop: from here on the write runs to its end
         units.create(store, operator)
-        store.subscribers.add_columns(  # the rows, a column per field (one commit): no dict per row
-            {**{key: data[key] for key in SUBSCRIBER_KEYS}, "unit_id": tuple(map(id_of.__getitem__, data["unit"]))},
-            operator,
-        )
+        assert report.checked is not None
+        # the rows as the store checked them (one commit), each with its unit
+        store.subscribers.add_checked(report.checked, operator, tuple(map(id_of.__getitem__, data["unit"])))
         report.units_matched = units.matched
         report.units_created = units.created
         report.imported = report.valid

@@ -16,8 +16,6 @@ from helpdesk_handover.columns import REQUIRED, ColumnMap
 from helpdesk_handover.roster import (
     _CONTROL,
     _DIGIT,
-    _HEX,
-    _KINDS,
     _LEVEL_VALUES,
     _LEVELS,
     _PHONE_STRIP,
@@ -26,14 +24,48 @@ from helpdesk_handover.roster import (
     MAX_NAME,
     OPTIONAL,
     RowProblem,
-    _birth,
     _cert,
-    _email,
-    _phone,
-    _text,
 )
 
-from helpdesk.extension import Store, fold
+from helpdesk.extension import Store, cert_kind_of, date_cell, fold
+from helpdesk.extension import cell_text as _text
+
+_HEX = re.compile(r"[0-9A-F]{1,64}")
+
+
+def _birth(value: Any, today: date) -> tuple[str | None, str | None]:
+    """(ISO date, problem code)."""
+    if value is None or value == "":
+        return None, None
+    try:
+        day = date_cell(value)
+    except ValueError:
+        return None, "dob_invalid"
+    if not date(1900, 1, 1) <= day <= today.replace(year=today.year - 18):
+        return day.isoformat(), "dob_range"
+    return day.isoformat(), None
+
+
+def _email(email: str) -> tuple[str, str | None]:
+    """(the address as stored, problem code) of a non-empty e-mail cell."""
+    local, at, domain = email.rpartition("@")
+    domain = domain.lower()
+    if not at or not local or "@" in local or " " in email or "." not in domain.strip("."):
+        return email, "email_invalid"
+    if not (domain == "gov.vn" or domain.endswith(".gov.vn")):
+        return email, "email_not_official"
+    return f"{local}@{domain}", None
+
+
+def _phone(phone: str) -> tuple[str, str | None]:
+    """(the number as stored, problem code) of a non-empty phone cell, separators removed."""
+    if phone.startswith("+84"):
+        phone = "0" + phone[3:]
+    elif phone[0] != "0" and phone.isdigit() and len(phone) in (9, 10):
+        phone = "0" + phone  # a number typed into Excel loses its leading zero
+    if not (phone.isdigit() and phone.isascii() and phone[0] == "0" and 10 <= len(phone) <= 11):
+        return phone, "phone_invalid"
+    return phone, None
 
 
 def _reference_national(value: Any) -> tuple[str, bool]:
@@ -67,7 +99,7 @@ class ReferenceChecker:
         return _LEVELS.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in _LEVEL_VALUES else None)
 
     def kind(self, kind_text: str) -> str | None:
-        return _KINDS.get(_WORDS.sub(" ", fold(kind_text)).strip())
+        return cert_kind_of(kind_text)
 
     def row(self, n: int, cells: Sequence[Any]) -> None:
         optional, by_id, by_token, by_cert, subscribers = (self.optional, self.by_id, self.by_token, self.by_cert,
