@@ -26,12 +26,14 @@ import csv
 import functools
 import io
 import re
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 from xml.etree import ElementTree
 
 from helpdesk.errors import HelpdeskError
@@ -229,20 +231,55 @@ def column_letters(index: int) -> str:
     return out
 
 
-def _pieces(book: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list[int],
-            cut: bytes | None = None) -> Iterator[bytes]:
+class _Budget:
+    """The bytes all parts of a workbook may inflate to, spent as they inflate (by more
+    than one thread: the sheet is scanned while the other parts are counted)."""
+
+    def __init__(self, name: str) -> None:
+        self.left = MAX_UNZIPPED
+        self.name = name
+        self._lock = threading.Lock()
+
+    def stop(self) -> None:
+        """Nothing more may inflate (the scan failed: a thread still counting stops too)."""
+        with self._lock:
+            self.left = -1
+
+    def spend(self, size: int) -> None:
+        with self._lock:
+            self.left -= size
+            if self.left < 0:
+                raise SheetError("{path} expands to more than {limit} MB when unzipped (a zip bomb?); "
+                                  "nothing was read", path=self.name, limit=MAX_UNZIPPED >> 20)
+
+
+def _chunks(part: IO[bytes], ahead: bool) -> Iterator[bytes]:
+    """A part's bytes a megabyte at a time; ``ahead``: the next megabyte inflates in a thread
+    while the caller looks at this one (zlib lets go of the interpreter while it inflates)."""
+    if not ahead:
+        while chunk := part.read(1 << 20):
+            yield chunk
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="unzip") as pool:
+        next_chunk = pool.submit(part.read, 1 << 20)
+        while chunk := next_chunk.result():
+            next_chunk = pool.submit(part.read, 1 << 20)
+            yield chunk
+
+
+def _pieces(book: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget, cut: bytes | None = None,
+            ahead: bool = False) -> Iterator[bytes]:
     """A part inflated a megabyte at a time against the running budget of bytes (a zip bomb
     stops here, whatever sizes the zip claims). With ``cut``, each piece ends just after
     the last ``cut`` in it (the rest starts the next piece): no element is split."""
     rest = b""
     seen = 0
     with book.open(info) as part:
-        while chunk := part.read(1 << 20):
+        for chunk in _chunks(part, ahead):
             seen += len(chunk)
-            budget[0] -= len(chunk)
-            if budget[0] < 0 or seen > info.file_size:
-                raise SheetError("{path} expands to more than {limit} MB when unzipped (a zip bomb?); "
-                                  "nothing was read", path=name, limit=MAX_UNZIPPED >> 20)
+            budget.spend(len(chunk))
+            if seen > info.file_size:
+                budget.spend(MAX_UNZIPPED + 1)  # more than the zip says: refused as a bomb
             if cut is None:
                 yield chunk
                 continue
@@ -256,6 +293,13 @@ def _pieces(book: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: lis
             yield data[:end]
     if rest:
         yield rest
+
+
+def _count(book: zipfile.ZipFile, infos: list[zipfile.ZipInfo], budget: _Budget) -> None:
+    """Inflate parts only to count their bytes (their sizes are what the zip says)."""
+    for info in infos:
+        for _piece in _pieces(book, info, budget):
+            pass
 
 
 def _whole(pieces: Iterator[bytes], name: str) -> bytes:
@@ -383,25 +427,30 @@ def _check_zip(path: Path, suffix: str, found: Sheet) -> None:
                 i.file_size > 1 << 20 and i.file_size > MAX_RATIO * max(i.compress_size, 1) for i in infos):
             raise SheetError("{path} expands to more than {limit} MB when unzipped (a zip bomb?); "
                               "nothing was read", path=name, limit=MAX_UNZIPPED >> 20)
-        budget = [MAX_UNZIPPED]
+        budget = _Budget(name)
         try:
-            small = {i.filename: _whole(_pieces(book, i, name, budget), name) for i in infos
+            small = {i.filename: _whole(_pieces(book, i, budget), name) for i in infos
                      if i.filename in _SMALL_PARTS}
             first = None if suffix == ".ods" else _first_sheet_part(small, name)
             if suffix != ".ods" and (first is None or first not in book.namelist()):
                 raise SheetError("{path} is not a readable .xlsx file: {error}", path=name, error="no worksheet")
+            scanned = first if suffix != ".ods" else "content.xml"
+            others = [i for i in infos if i.filename not in _SMALL_PARTS and i.filename != scanned]
             scan = _SheetScan()
-            for info in infos:
-                if info.filename in _SMALL_PARTS:
-                    continue
-                if info.filename == first:
-                    for piece in _pieces(book, info, name, budget, cut=b"</row>"):
-                        scan.feed(piece)
-                elif suffix == ".ods" and info.filename == "content.xml":
-                    _scan_ods(_pieces(book, info, name, budget, cut=b">"), name, found)
-                else:
-                    for _piece in _pieces(book, info, name, budget):
-                        pass  # counted: its size is what the zip says
+            # the other parts (shared strings …) are counted in a thread while the sheet is scanned
+            with ThreadPoolExecutor(1, thread_name_prefix="unzip-count") as pool:
+                counted = pool.submit(_count, book, others, budget)
+                try:
+                    for info in infos:
+                        if info.filename == first:
+                            for piece in _pieces(book, info, budget, cut=b"</row>", ahead=True):
+                                scan.feed(piece)
+                        elif suffix == ".ods" and info.filename == "content.xml":
+                            _scan_ods(_pieces(book, info, budget, cut=b">"), name, found)
+                except BaseException:
+                    budget.stop()
+                    raise
+                counted.result()
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
             raise SheetError("{path} is not a readable .xlsx file: {error}", path=name, error=str(exc)) from exc
     if suffix != ".ods":
@@ -427,7 +476,9 @@ def _calamine_sheet(path: Path, suffix: str) -> Sheet:
             if sheet.width > MAX_COLUMNS:
                 raise SheetError("{path} has more than {limit} columns; a roster needs about 15",
                                   path=path.name, limit=MAX_COLUMNS)
-            found.rows = list(sheet.to_python(skip_empty_area=False))  # from A1: row numbers as the office sees them
+            # from A1: row numbers as the office sees them. Tuples, as a CSV's rows: the cyclic
+            # collector stops walking a tuple of text, numbers and dates after one look
+            found.rows = list(map(tuple, sheet.to_python(skip_empty_area=False)))
         finally:
             book.close()
     except CalamineError as exc:  # XmlError (entities, damaged XML), ZipError, PasswordError …

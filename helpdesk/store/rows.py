@@ -618,9 +618,9 @@ def _dates(births: Sequence[Any], problem: Any, odd: set[int]) -> list[str | Non
     undated: set[int] = set()
     types = set(map(type, births))
     if types <= _NONE_OR_DATE and date in types:  # a spreadsheet's date cells (no number among them)
-        days = list(filter(None, births))
-        if min(days).isoformat() >= _EARLIEST and max(days).isoformat() <= _today():
-            return [None if day is None else day.isoformat() for day in births]
+        day_iso: dict[Any, str] = {day: day.isoformat() for day in set(births) if day is not None}
+        if min(day_iso.values()) >= _EARLIEST and max(day_iso.values()) <= _today():
+            return list(map(day_iso.get, births))  # (few distinct days: each written once; None stays None)
     if not types <= _NONE_OR_STR:
         undated = {i for i, v in enumerate(births) if type(v) not in _DATE_TYPES}  # unhashable …: one by one
         keys = [(type(v), v) if i not in undated else (None, i) for i, v in enumerate(births)]  # 1 == True

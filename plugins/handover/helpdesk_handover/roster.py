@@ -7,12 +7,16 @@ the operator's language); :func:`import_roster` writes all rows, or — with
 named in the file are matched by name (diacritics and case ignored) or created.
 
 Files are read by :mod:`helpdesk_handover.sheets` (python-calamine, the csv module).
-Rows are checked by one path, :class:`_Checker`, a chunk of rows at a time and a column
-at a time within the chunk: each rule is one function of a cell (``_national``,
-``_email``, ``_phone``, ``_birth`` …); a column whose cells all have the shape the rule
-keeps as it is (:class:`ColumnShape`) skips the per-cell call, every other cell gets it.
-Between chunks the work reports progress and may be cancelled (nothing written: the write starts
-only after the last check).
+Rows are checked once, by one path, :class:`_Checker`, a chunk of rows at a time and a
+column at a time within the chunk: the fields a subscriber is stored with go through the
+store's own checks (``check_subscriber_columns``, through the door: tidy NFC text, ID
+number, e-mail, phone, hex serial, kind, date — a column that already has the shape a
+rule keeps as it is skips the per-cell call), then the roster's Mẫu 01 rules run on what
+those made (official e-mail, an official's age, token serial shape, duplicates in the file
+and in the store …). The good rows stay as the store checked them (a sealed
+``CheckedSubscribers``) and ``store.subscribers.add_checked`` stores them without a
+second look. Between chunks the work reports progress and may be cancelled (nothing
+written: the write starts only after the last check).
 """
 
 from __future__ import annotations
