@@ -145,7 +145,9 @@ class Subscribers:
         self._shards = [
             _Tables(directory / f"subscribers-{i:02x}.json", host.current_transaction, "subscribers") for i in range(SHARDS)
         ]
-        self._where: dict[str, tuple[int, int]] = {}  # id -> (shard, doc id)
+        # id -> where its row is: doc id * SHARDS + shard (an int: 100k tuples would be 100k
+        # more objects for the cyclic collector to walk)
+        self._where: dict[str, int] = {}
         self._by_national = ExactIndex()
         self._by_token: dict[str, str] = {}
         self._names = NameIndex()
@@ -160,7 +162,7 @@ class Subscribers:
 
     def _index(self, row: Mapping[str, Any], shard: int, doc_id: int, names: bool = True) -> None:
         sid = row["id"]
-        self._where[sid] = (shard, doc_id)
+        self._where[sid] = doc_id * SHARDS + shard
         if row.get("national_id"):
             self._by_national.add(row["national_id"], sid)
         if row.get("token_serial"):
@@ -180,7 +182,8 @@ class Subscribers:
         where = self._where.get(sid)
         if where is None:
             return None
-        raw: dict[str, Any] | None = self._shards[where[0]].raw().get(str(where[1]))
+        doc_id, shard = divmod(where, SHARDS)
+        raw: dict[str, Any] | None = self._shards[shard].raw().get(str(doc_id))
         return raw
 
     # --- reading -------------------------------------------------------------------
@@ -319,10 +322,10 @@ class Subscribers:
             for shard_no, doc in zip([crc32(sid) % SHARDS for sid in map(str.encode, ids)], cleaned, strict=True):
                 by_shard.setdefault(shard_no, []).append(doc)  # a subscriber's shard: crc32(id) % SHARDS
             with self._host.transaction() as tx:
-                where: list[tuple[list[dict[str, Any]], list[tuple[int, int]]]] = []
+                where: list[tuple[list[dict[str, Any]], range]] = []
                 for shard_no, docs in by_shard.items():
                     doc_ids = self._shards[shard_no].append(docs)
-                    where.append((docs, [(shard_no, d) for d in doc_ids]))
+                    where.append((docs, range(doc_ids[0] * SHARDS + shard_no, (doc_ids[-1] + 1) * SHARDS, SHARDS)))
                 self._host.log.append(
                     time=self._host.now(), operator=operator, action="subscribers.add",
                     ref=cleaned[0]["id"] if len(cleaned) == 1 else None, count=len(cleaned),
@@ -413,7 +416,7 @@ class Subscribers:
             except RowProblems as bad:
                 raise _refuse(bad.problems) from None
             self._check_new([row], replacing=subscriber_id)
-            shard_no, doc_id = self._where[subscriber_id]
+            doc_id, shard_no = divmod(self._where[subscriber_id], SHARDS)
             with self._host.transaction() as tx:
                 self._shards[shard_no].replace(doc_id, row)
                 self._host.log.append(
