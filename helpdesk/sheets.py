@@ -209,6 +209,7 @@ _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _PREFIX = re.compile(rb"<(\w+:)?sheetData[\s>/]")
 _FORMULA_CELL = r'<{p}c r="([A-Z]{{1,3}})([0-9]{{1,7}})"[^>]*>\s*<{p}f[\s>/]'
 _ANY_COLUMN = r'<{p}c r="([A-Z]{{1,3}})[0-9]'
+_CELL_ROW = r'<{p}c r="[A-Z]{{1,3}}([0-9]+)"'
 _ROW = r'<{p}row(?: r="([0-9]+)")?'  # every row (its number, or "" without one): count and height in one pass
 _ODS_FORMULA = re.compile(rb"table:formula=")
 _ODS_REPEAT = re.compile(rb"number-(?:columns|rows)-repeated=\"([0-9]+)\"")
@@ -337,11 +338,28 @@ def _first_sheet_part(parts: dict[str, bytes], name: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=64)
+def _row_number(digits: bytes) -> int:
+    """A row number as written; past a trillion, a trillion (int() refuses thousands of digits)."""
+    return int(digits) if len(digits) <= 12 else 10**12
+
+
+def _safe_digits(width: int) -> int:
+    """Row numbers of at most this many digits are harmless in a sheet ``width`` columns
+    wide: 10**digits - 1 rows of them stay within :data:`MAX_CELLS`."""
+    return len(str(MAX_CELLS // max(width, 1))) - 1
+
+
+@functools.lru_cache(maxsize=8)
 def _unusual(p: bytes, width: int) -> re.Pattern[bytes]:
     """One search for all that an ordinary piece of a sheet lacks: a cell without a reference
-    (or with other attributes first), a cell right of column ``width``, a formula."""
-    beyond = rb"[A-Z]" if width >= 26 else rb"[A-Z]{2}|[" + bytes([65 + width]) + rb"-Z]"
+    (or with other attributes first), a cell right of column ``width``, a cell whose own
+    reference names a row of more digits than :func:`_safe_digits` (calamine places a cell by
+    its reference, whatever row element holds it), a formula."""
+    if width >= 26:
+        beyond = rb"[A-Z]"
+    else:
+        last = bytes([64 + width]) if width else b"A"
+        beyond = (rb"[A-Z]{2}|[" + bytes([65 + width]) + rb"-Z]|[A-" + last + rb"][0-9]{%d}" % (_safe_digits(width) + 1))
     return re.compile(b"<" + re.escape(p) + rb'(?:c(?:/?>|\s(?!r=")| r="(?:' + beyond + rb"))|f[\s>/])")
 
 
@@ -352,6 +370,7 @@ class _SheetScan:
     def __init__(self) -> None:
         self.p: bytes | None = None  # the namespace prefix ("" or e.g. "x:"), from the first piece
         self.rows = self.height = 0
+        self.unseen_rows = 0  # the highest row a cell's reference may name unnoticed
         self.bare = False
         self.width = 0
         self.formula_cells: list[tuple[str, int]] = []
@@ -362,10 +381,12 @@ class _SheetScan:
             found = _PREFIX.search(piece)
             self.p = (found.group(1) or b"") if found else b""
         numbers = re.findall(_ROW.format(p=self.p.decode()).encode(), piece)
-        self.height = max(self.height, max(map(int, filter(None, numbers)), default=0))
+        self.height = max(self.height, max(map(_row_number, filter(None, numbers)), default=0))
         self.rows += len(numbers)
         if _unusual(self.p, self.width).search(piece) is not None:
             self._look_closer(piece)  # a piece of an ordinary roster never gets here: one pass over it
+        else:  # its cells name rows of no more digits than harmless at this width
+            self.unseen_rows = max(self.unseen_rows, 10 ** _safe_digits(self.width) - 1)
 
     def _look_closer(self, piece: bytes) -> None:
         """A piece holding a bare cell, a cell right of the widest so far, or a formula."""
@@ -374,6 +395,8 @@ class _SheetScan:
         self.bare = self.bare or re.search(b"<" + re.escape(p) + b'c(?:/?>|\\s(?!r="))', piece) is not None
         for letters in set(re.findall(_ANY_COLUMN.format(p=tag).encode(), piece)):
             self.width = max(self.width, column_index(letters.decode()) + 1)
+        rows = re.findall(_CELL_ROW.format(p=tag).encode(), piece)  # the rows the cells themselves name
+        self.height = max(self.height, max(map(_row_number, rows), default=0))
         if b"<" + p + b"f" in piece and any(b"<" + p + b"f" + end in piece for end in (b">", b" ", b"/>")):
             self.formula = True
             for letters, row in re.findall(_FORMULA_CELL.format(p=tag).encode(), piece):
@@ -387,10 +410,11 @@ class _SheetScan:
         if self.width > MAX_COLUMNS:
             raise SheetError("{path} has more than {limit} columns; a roster needs about 15",
                               path=name, limit=MAX_COLUMNS)
-        if self.width * height > MAX_CELLS:
+        # a sheet that grew wider on the way: its first pieces were looked at for a narrower one
+        if self.width * max(height, self.unseen_rows) > MAX_CELLS:
             raise SheetError("{path} spans {rows} rows x {columns} columns, more than a roster may hold "
                               "({limit} cells); split it into several files",
-                              path=name, rows=height, columns=self.width, limit=MAX_CELLS)
+                              path=name, rows=max(height, self.unseen_rows), columns=self.width, limit=MAX_CELLS)
         for letters, row in self.formula_cells:
             cell = f"{letters}{row}"
             found.formulas.setdefault(column_index(letters), []).append(cell)

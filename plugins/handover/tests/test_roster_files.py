@@ -219,6 +219,20 @@ def sparse_corners(path: Path) -> Path:
         '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>')))
 
 
+def far_cell_in_a_near_row(path: Path) -> Path:
+    """A cell whose own reference names row 1,048,576 inside row 2: calamine places a cell by
+    its reference, so the row elements alone would have said 2 rows (11 columns x a million)."""
+    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells(HEADERS) + (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>Lê Văn A</t></is></c>'
+        '<c r="K1048576" t="inlineStr"><is><t>x</t></is></c></row>')))
+
+
+def row_number_of_5000_digits(path: Path) -> Path:
+    """int() refuses a number of thousands of digits: a traceback, unless the scan caps it."""
+    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells(HEADERS) + (
+        f'<row r="{"9" * 5000}"><c r="A{"9" * 5000}" t="inlineStr"><is><t>x</t></is></c></row>')))
+
+
 def no_header(path: Path) -> Path:
     return write_xlsx(path, rows(), headers=["Cột 1", "Cột 2", "Cột 3"], title=False)
 
@@ -247,6 +261,8 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str, str]] = {  # case: (maker,
     "16k_columns_xlsx": (wide_xlsx, "hơn 256 cột", "more than 256 columns"),
     "16k_columns_csv": (wide_csv, "hơn 256 cột", "more than 256 columns"),
     "sparse_corners": (sparse_corners, "hơn 256 cột", "more than 256 columns"),
+    "far_cell_in_a_near_row": (far_cell_in_a_near_row, "1048576 dòng", "1048576 rows"),
+    "row_number_of_5000_digits": (row_number_of_5000_digits, "1000000000000 dòng", "1000000000000 rows"),
     "no_header": (no_header, "Không tìm thấy dòng tiêu đề", "No header row found"),
     "formulas": (formulas, "ô F5", "cell F5"),
 }
