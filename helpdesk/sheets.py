@@ -210,7 +210,6 @@ _PREFIX = re.compile(rb"<(\w+:)?sheetData[\s>/]")
 _FORMULA_CELL = r'<{p}c r="([A-Z]{{1,3}})([0-9]{{1,7}})"[^>]*>\s*<{p}f[\s>/]'
 _ANY_COLUMN = r'<{p}c r="([A-Z]{{1,3}})[0-9]'
 _CELL_ROW = r'<{p}c r="[A-Z]{{1,3}}([0-9]+)"'
-_ROW = r'<{p}row(?: r="([0-9]+)")?'  # every row (its number, or "" without one): count and height in one pass
 _ODS_FORMULA = re.compile(rb"table:formula=")
 _ODS_REPEAT = re.compile(rb"number-(?:columns|rows)-repeated=\"([0-9]+)\"")
 
@@ -369,7 +368,8 @@ class _SheetScan:
 
     def __init__(self) -> None:
         self.p: bytes | None = None  # the namespace prefix ("" or e.g. "x:"), from the first piece
-        self.rows = self.height = 0
+        self.height = 0  # the farthest row a cell's own reference names (calamine places cells so;
+        # it skips row elements without cells and the <dimension> the file claims)
         self.unseen_rows = 0  # the highest row a cell's reference may name unnoticed
         self.bare = False
         self.width = 0
@@ -380,9 +380,6 @@ class _SheetScan:
         if self.p is None:
             found = _PREFIX.search(piece)
             self.p = (found.group(1) or b"") if found else b""
-        numbers = re.findall(_ROW.format(p=self.p.decode()).encode(), piece)
-        self.height = max(self.height, max(map(_row_number, filter(None, numbers)), default=0))
-        self.rows += len(numbers)
         if _unusual(self.p, self.width).search(piece) is not None:
             self._look_closer(piece)  # a piece of an ordinary roster never gets here: one pass over it
         else:  # its cells name rows of no more digits than harmless at this width
@@ -406,7 +403,7 @@ class _SheetScan:
         if self.bare:
             raise SheetError("{path} has cells without a cell reference; open it in Excel or LibreOffice and "
                               "save it again", path=name)  # calamine would place them by counting: no bound
-        height = max(self.height, self.rows)
+        height = self.height
         if self.width > MAX_COLUMNS:
             raise SheetError("{path} has more than {limit} columns; a roster needs about 15",
                               path=name, limit=MAX_COLUMNS)

@@ -305,6 +305,19 @@ def test_hostile_file_is_refused_in_both_languages_under_a_memory_cap(tmp_path: 
         path.unlink(missing_ok=True)  # the 1 GB file (sparse) goes at once
 
 
+def test_row_elements_and_dimension_claims_without_cells_are_harmless(tmp_path: Path) -> None:
+    """calamine places cells by their own references and skips an empty row element and the
+    <dimension> a file claims: neither makes the sheet big, so neither refuses the file."""
+    cells = header_cells(HEADERS) + ('<row r="2"><c r="B2" t="inlineStr"><is><t>Lê Văn A</t></is></c>'
+                                     '<c r="E2" t="inlineStr"><is><t>Sở Nội vụ</t></is></c>'
+                                     '<c r="F2" t="inlineStr"><is><t>092100000001</t></is></c></row>'
+                                     '<row r="1048576" ht="30" customHeight="1"/>')
+    path = handmade_xlsx(tmp_path / "ds.xlsx", SHEET.format(doctype="", rows=cells).replace(
+        "<sheetData>", '<dimension ref="A1:XFD1048576"/><sheetData>'))
+    report = read_roster(path)
+    assert (report.total, report.valid, [r["full_name"] for r in report.rows]) == (1, 1, ["Lê Văn A"])
+
+
 def test_a_formula_far_down_a_large_sheet_is_found(tmp_path: Path) -> None:
     """The sheet is scanned a piece at a time (a megabyte each): a formula in row 20,001 and
     a cell in column Q only near the end are still seen."""
