@@ -366,13 +366,13 @@ class _SheetScan:
     """What calamine will make of a sheet's XML, found piece by piece (each piece ends
     with a whole row): the rectangle it will allocate, and the cells holding formulas."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int = 0) -> None:
         self.p: bytes | None = None  # the namespace prefix ("" or e.g. "x:"), from the first piece
         self.height = 0  # the farthest row a cell's own reference names (calamine places cells so;
         # it skips row elements without cells and the <dimension> the file claims)
         self.unseen_rows = 0  # the highest row a cell's reference may name unnoticed
         self.bare = False
-        self.width = 0
+        self.width = width
         self.formula_cells: list[tuple[str, int]] = []
         self.formula = False
 
@@ -399,6 +399,11 @@ class _SheetScan:
             for letters, row in re.findall(_FORMULA_CELL.format(p=tag).encode(), piece):
                 self.formula_cells.append((letters.decode(), int(row)))
 
+    def too_narrow(self) -> bool:
+        """The sheet grew wider on the way: its first pieces were searched for far rows as a
+        narrower sheet's, and must be searched again at the width it has."""
+        return self.width * self.height <= MAX_CELLS < self.width * self.unseen_rows
+
     def check(self, name: str, found: Sheet) -> None:
         if self.bare:
             raise SheetError("{path} has cells without a cell reference; open it in Excel or LibreOffice and "
@@ -407,7 +412,6 @@ class _SheetScan:
         if self.width > MAX_COLUMNS:
             raise SheetError("{path} has more than {limit} columns; a roster needs about 15",
                               path=name, limit=MAX_COLUMNS)
-        # a sheet that grew wider on the way: its first pieces were looked at for a narrower one
         if self.width * max(height, self.unseen_rows) > MAX_CELLS:
             raise SheetError("{path} spans {rows} rows x {columns} columns, more than a roster may hold "
                               "({limit} cells); split it into several files",
@@ -466,6 +470,10 @@ def _check_zip(path: Path, suffix: str, found: Sheet) -> None:
                         if info.filename == first:
                             for piece in _pieces(book, info, budget, cut=b"</row>", ahead=True):
                                 scan.feed(piece)
+                            if scan.too_narrow():  # rare: once more, at the width now known
+                                scan = _SheetScan(scan.width)
+                                for piece in _pieces(book, info, _Budget(name), cut=b"</row>", ahead=True):
+                                    scan.feed(piece)
                         elif suffix == ".ods" and info.filename == "content.xml":
                             _scan_ods(_pieces(book, info, budget, cut=b">"), name, found)
                 except BaseException:

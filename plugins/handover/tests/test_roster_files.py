@@ -318,6 +318,25 @@ def test_row_elements_and_dimension_claims_without_cells_are_harmless(tmp_path: 
     assert (report.total, report.valid, [r["full_name"] for r in report.rows]) == (1, 1, ["Lê Văn A"])
 
 
+def test_a_note_far_right_near_the_end_of_a_large_sheet_is_read(tmp_path: Path) -> None:
+    """Far rows are searched for at the width known so far; a sheet that grows to 28 columns
+    in its last megabyte is searched once more at that width — and read, not refused."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("DS")
+    sheet.append(HEADERS)
+    for i in range(20_000):
+        row = roster_row(f"Nguyễn Văn {chr(65 + i % 26)}", f"0921{i:08d}", "Sở Nội vụ", f"TK-{i}")
+        sheet.append(row + [None] * 16 + ["ghi chú"] if i == 19_999 else row)  # column AB
+    path = tmp_path / "lon.xlsx"
+    book.save(path)
+    from helpdesk_handover.sheets import read_sheet
+
+    found = read_sheet(path, lambda cells: 0)
+    assert len(found.rows) == 20_001 and len(found.rows[-1]) == 28 and found.rows[-1][-1] == "ghi chú"
+
+
 def test_a_formula_far_down_a_large_sheet_is_found(tmp_path: Path) -> None:
     """The sheet is scanned a piece at a time (a megabyte each): a formula in row 20,001 and
     a cell in column Q only near the end are still seen."""
