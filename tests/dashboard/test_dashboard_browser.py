@@ -11,12 +11,21 @@ from pathlib import Path
 from typing import Any
 
 from dashboard_site import BEHIND, STAFF, Site
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 DOCS = Path(__file__).parents[2] / "docs"
+
+
+def _until_replaced(driver: WebDriver, element: WebElement) -> None:
+    """Wait until the page holding ``element`` has gone. While Chrome swaps documents, a look
+    at the old element may fail with an "unhandled inspector error" (no context with that id)
+    instead of "stale element": that is asked again, not a failure."""
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(staleness_of(element))
 
 
 def _log_in(driver: WebDriver, site: Site, password: str, name: str = STAFF[0]) -> None:
@@ -26,7 +35,7 @@ def _log_in(driver: WebDriver, site: Site, password: str, name: str = STAFF[0]) 
     driver.find_element(By.ID, "password").send_keys(password)
     form = driver.find_element(By.TAG_NAME, "form")
     driver.find_element(By.ID, "submit").click()
-    WebDriverWait(driver, 20).until(staleness_of(form))  # the answer page has replaced the form
+    _until_replaced(driver, form)  # the answer page has replaced the form
 
 
 def _plan_cells(driver: WebDriver) -> dict[str, list[str]]:
@@ -115,7 +124,7 @@ def test_english_and_log_out(site: Site, browser: Any) -> None:
     assert "no report for over 3 days" in driver.find_element(By.CSS_SELECTOR, "#kiosks tr.silent").text
     button = driver.find_element(By.ID, "logout")
     button.click()
-    WebDriverWait(driver, 20).until(staleness_of(button))
+    _until_replaced(driver, button)
     assert "/dashboard/login" in driver.current_url
     driver.get(site.url + "/dashboard")
     assert "/dashboard/login" in driver.current_url  # the session is gone at the registry, not only the cookie
