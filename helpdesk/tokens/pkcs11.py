@@ -227,6 +227,12 @@ class TokenWorker:
         with self._removals_lock:
             self._removals += 1
 
+    @property
+    def removals_noted(self) -> int:
+        """How many card removals :meth:`note_card_removed` has heard of (thread-safe)."""
+        with self._removals_lock:
+            return self._removals
+
     def forget_reader(self, reader: str) -> Future[None]:
         return self.submit(self._forget_reader, reader)
 

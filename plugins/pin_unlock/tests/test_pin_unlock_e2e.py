@@ -5,7 +5,6 @@ real PC/SC chain, reported honestly when it comes back."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -30,13 +29,13 @@ def message(app: Any) -> str:
 
 async def test_unlock_in_the_real_kiosk(kiosk_app: Any, make_operator: Any, kiosk_store: Any, softhsm: Any,
                                         test_ca: Any, token_worker: Any, token_in_reader: Any,
-                                        pin_plugin: str, monkeypatch: pytest.MonkeyPatch) -> None:
+                                        pin_plugin: str) -> None:
     """Unlock end to end through pcscd, the virtual card and the real worker.
 
-    One observer, no replacement: ``note_card_removed`` is wrapped by a pass-through spy
-    (the real method still runs) because the removal's next visible effect — the rescan and
-    TokenRemoved — is queued behind the job the test holds at the SO log-in; the spy is the
-    only way to know the real PC/SC removal reached the worker before releasing that job.
+    Nothing replaced: the removal's next visible effect — the rescan and TokenRemoved — is
+    queued behind the job the test holds at the SO log-in, so the test reads the worker's own
+    count of removals it was told of (``removals_noted``) to know the real PC/SC removal
+    reached it before releasing that job.
     """
     token = softhsm.create_token(pin="246810", so_pin="13579135", inserted=False)
     softhsm.add_identity(token, test_ca, subject=person_subject(name="Nguyễn Thị Ánh Tuyết"))
@@ -44,18 +43,11 @@ async def test_unlock_in_the_real_kiosk(kiosk_app: Any, make_operator: Any, kios
     kiosk_store.subscribers.add({"id": "sb-tuyet", "full_name": "Nguyễn Thị Ánh Tuyết", "unit_id": "p-tanan",
                                  "national_id": HOLDER_ID, "token_serial": token.serial}, "test")
     make_operator("lan", "Trần Thị Lan", "operator")
-    removal_seen = threading.Event()
-    note_removed = token_worker.note_card_removed
-
-    def spy(reader: str) -> None:  # a pass-through spy, not a replacement: the real call still runs
-        note_removed(reader)
-        removal_seen.set()
-
-    monkeypatch.setattr(token_worker, "note_card_removed", spy)
     app = kiosk_app(worker=token_worker, monitor=ReaderMonitor)
     async with app.run_test(size=(120, 46)) as pilot:
         await log_in(pilot)
         pair = await insert_and_read(pilot, token_in_reader, token)
+        removals_before = token_worker.removals_noted
 
         # First attempt: the token is pulled just before the SO log-in (a pause point
         # injected at the worker boundary); the removal travels the real PC/SC chain.
@@ -72,7 +64,8 @@ async def test_unlock_in_the_real_kiosk(kiosk_app: Any, make_operator: Any, kios
         await wait_until(pilot, pause.reached.is_set, what="the SO log-in")
         pair.remove()
         # The tracker tells the worker at once (the rescan waits behind the paused job).
-        await wait_until(pilot, removal_seen.is_set, timeout=30, what="PC/SC's removal event")
+        await wait_until(pilot, lambda: token_worker.removals_noted > removals_before, timeout=30,
+                         what="PC/SC's removal event")
         pause.go.set()
         await wait_until(pilot, lambda: "rút ra khi đang thực hiện" in message(app), timeout=30)
         await wait_until(pilot, lambda: app.current_token is None, timeout=30, what="the token to leave")
