@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import unquote
 
 import helpdesk_pdf_sign.plugin
@@ -235,15 +235,22 @@ class OCSPResponder(LocalHTTP):
                 ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(serialization.Encoding.DER)
 
 
+Served = TypeVar("Served", OCSPResponder, CRLServer)
+
+
+def _named_in_certificates(server: Served, field: str) -> Iterator[Served]:
+    """``server`` running, its CA naming it (``field``: ``ocsp_url``/``crl_url``) in what it issues."""
+    setattr(server.ca, field, server.url)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 @pytest.fixture
 def ocsp_responder(test_ca: TestCA) -> Iterator[OCSPResponder]:
     """A responder whose CA (``ocsp_responder.ca``) names it in the certificates it issues, and no CRL."""
-    responder = OCSPResponder(VariantCA.around(test_ca))
-    responder.ca.ocsp_url = responder.url
-    try:
-        yield responder
-    finally:
-        responder.close()
+    yield from _named_in_certificates(OCSPResponder(VariantCA.around(test_ca)), "ocsp_url")
 
 
 def unused_url(path: str = "/ca.crl") -> str:
@@ -258,12 +265,7 @@ def unused_url(path: str = "/ca.crl") -> str:
 
 @pytest.fixture
 def crl_server(test_ca: TestCA) -> Iterator[CRLServer]:
-    server = CRLServer(VariantCA.around(test_ca))
-    server.ca.crl_url = server.url
-    try:
-        yield server
-    finally:
-        server.close()
+    yield from _named_in_certificates(CRLServer(VariantCA.around(test_ca)), "crl_url")
 
 
 @pytest.fixture
