@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from xml.etree import ElementTree
 
 from helpdesk.errors import HelpdeskError
@@ -47,6 +47,7 @@ MAX_COLUMNS = 256
 SCAN_ROWS = 15  # rows looked at for the delimiter
 
 Rank = Callable[[Sequence[Any]], int]
+_Book = TypeVar("_Book")
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -437,9 +438,16 @@ def _scan_ods(pieces: Iterator[bytes], name: str, found: Sheet) -> None:
 _SMALL_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 
 
-def _check_zip(path: Path, suffix: str, found: Sheet) -> None:
+def _check_zip(path: Path, suffix: str, found: Sheet, meanwhile: Callable[[], _Book],
+               discard: Callable[[_Book], None]) -> _Book:
     """Every part inflated once, counted, never held whole (but the workbook's two small
-    parts); the first sheet (or an .ods's content) scanned on the way."""
+    parts); the first sheet (or an .ods's content) scanned on the way.
+
+    ``meanwhile`` (calamine opening the workbook) runs once every part it reads is counted:
+    for an .xlsx, in the counting thread while the sheet is still being scanned (calamine
+    reads the shared strings then, not the sheet, and lets go of the interpreter); for an
+    .ods, whose content it parses on opening, after the scan. What it returns is returned,
+    or handed to ``discard`` when the scan refuses the file."""
     name = path.name
     try:
         book = zipfile.ZipFile(path)
@@ -462,9 +470,15 @@ def _check_zip(path: Path, suffix: str, found: Sheet) -> None:
             scanned = first if suffix != ".ods" else "content.xml"
             others = [i for i in infos if i.filename not in _SMALL_PARTS and i.filename != scanned]
             scan = _SheetScan()
+            early = suffix != ".ods"
+
+            def count_then_open() -> _Book | None:
+                _count(book, others, budget)
+                return meanwhile() if early else None
+
             # the other parts (shared strings …) are counted in a thread while the sheet is scanned
             with ThreadPoolExecutor(1, thread_name_prefix="unzip-count") as pool:
-                counted = pool.submit(_count, book, others, budget)
+                counted = pool.submit(count_then_open)
                 try:
                     for info in infos:
                         if info.filename == first:
@@ -476,24 +490,29 @@ def _check_zip(path: Path, suffix: str, found: Sheet) -> None:
                                     scan.feed(piece)
                         elif suffix == ".ods" and info.filename == "content.xml":
                             _scan_ods(_pieces(book, info, budget, cut=b">"), name, found)
+                    if suffix != ".ods":
+                        scan.check(name, found)
                 except BaseException:
                     budget.stop()
+                    if counted.exception() is None and (unwanted := counted.result()) is not None:
+                        discard(unwanted)
                     raise
-                counted.result()
+                opened = counted.result()
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
             raise SheetError("{path} is not a readable .xlsx file: {error}", path=name, error=str(exc)) from exc
-    if suffix != ".ods":
-        scan.check(name, found)
+    return meanwhile() if opened is None else opened
 
 
 def _calamine_sheet(path: Path, suffix: str) -> Sheet:
     from python_calamine import CalamineError, CalamineWorkbook
 
     found = Sheet([])
-    if suffix != ".xls":
-        _check_zip(path, suffix, found)
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        if suffix == ".xls":
+            book = CalamineWorkbook.from_path(str(path))
+        else:
+            book = _check_zip(path, suffix, found, lambda: CalamineWorkbook.from_path(str(path)),
+                              CalamineWorkbook.close)
         try:
             if not book.sheet_names:
                 raise SheetError("{path} has no sheet", path=path.name)
@@ -505,9 +524,7 @@ def _calamine_sheet(path: Path, suffix: str) -> Sheet:
             if sheet.width > MAX_COLUMNS:
                 raise SheetError("{path} has more than {limit} columns; a roster needs about 15",
                                   path=path.name, limit=MAX_COLUMNS)
-            # from A1: row numbers as the office sees them. Tuples, as a CSV's rows: the cyclic
-            # collector stops walking a tuple of text, numbers and dates after one look
-            found.rows = list(map(tuple, sheet.to_python(skip_empty_area=False)))
+            found.rows = _rows_from_a1(sheet)
         finally:
             book.close()
     except CalamineError as exc:  # XmlError (entities, damaged XML), ZipError, PasswordError …
@@ -515,3 +532,17 @@ def _calamine_sheet(path: Path, suffix: str) -> Sheet:
                           error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
     return found
 
+
+def _rows_from_a1(sheet: Any) -> list[Sequence[Any]]:
+    """The sheet's rows from A1 (row and column numbers as the office shows them), as tuples —
+    as a CSV's rows; the cyclic collector stops walking a tuple of text, numbers and dates
+    after one look. Row by row (``iter_rows``): each list calamine makes is freed at once,
+    rather than all of them outliving the conversion (which costs a full collection).
+    ``iter_rows`` starts at row 1 but at the first column holding data: the columns left
+    of it are put back."""
+    start = sheet.start
+    left = start[1] if start else 0
+    if not left:
+        return list(map(tuple, sheet.iter_rows()))
+    blank = ("",) * left
+    return [blank + tuple(row) for row in sheet.iter_rows()]

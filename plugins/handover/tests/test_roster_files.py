@@ -362,3 +362,26 @@ def test_a_formula_far_down_a_large_sheet_is_found(tmp_path: Path) -> None:
     with pytest.raises(ColumnError) as info:
         read_roster(path)
     assert "ô F20001" in info.value.localized()
+
+
+def test_a_roster_starting_right_of_column_a_keeps_the_office_s_cell_places(tmp_path: Path) -> None:
+    """An office that leaves column A and the first rows empty: cells stay where the office
+    shows them (rows and columns from A1), so the row numbers in problems are the office's."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for r, cells in enumerate([HEADERS, *rows()[:2]], 3):
+        for c, value in enumerate(cells, 2):  # from column B
+            sheet.cell(r, c, value)
+    sheet.cell(5, 7, "12345")  # the second person's ID number (column F of the roster, G here): too short
+    path = tmp_path / "lech.xlsx"
+    book.save(path)
+    from helpdesk_handover.sheets import read_sheet
+
+    found = read_sheet(path, lambda cells: 0)
+    assert found.rows[2][:3] == ("", HEADERS[0], HEADERS[1]) and found.rows[:2] == [("",) * 12] * 2
+    report = read_roster(path)
+    assert [r["row"] for r in report.rows] == [4]
+    assert [(p.row, p.code) for p in report.problems] == [(5, "id_length")]
