@@ -418,27 +418,30 @@ class _Checker:
         lengths = set(map(len, rows))
         narrowest, widest = min(lengths), max(lengths)
         bad: list[tuple[int, str, dict[str, object]]] = []  # (index, code, params)
-        table: list[tuple[Any, ...]] = []  # the chunk's columns (rows all as wide): one transposition in C
+        table: dict[int, Sequence[Any]] = {}  # the chunk's columns taken so far
 
         def column(index: int | None) -> Sequence[Any]:
-            """The cells of a column (read only: every step below makes a new list to change one)."""
+            """The cells of a column (read only: every step below makes a new list to change one).
+            A pass in C per column (not ``zip(*rows)``: its iterator per row sets the cyclic
+            collector going a hundred times per 10k rows)."""
             if index is None:
                 return [None] * count
-            if index < narrowest == widest:
-                if not table:
-                    table.extend(zip(*rows, strict=True))
-                return table[index]
-            if index < narrowest:
-                return list(map(itemgetter(index), rows))
-            return [r[index] if index < len(r) else None for r in rows]
+            if index not in table:
+                table[index] = list(map(itemgetter(index), rows)) if index < narrowest \
+                    else [r[index] if index < len(r) else None for r in rows]
+            return table[index]
 
         def duplicates(values: Sequence[str | None], valid: set[int] | None, seen: dict[str, int], code: str) -> list[int]:
             """Register each value (its first row); a row repeating one is ``code``; the indexes
             of the values registered here are returned (for the store check)."""
-            if valid is None and not blank and None not in values and len(set(values)) == count \
-                    and seen.keys().isdisjoint(values):  # all new and distinct (a clean roster): at once
+            if valid is None and not blank and None not in values and seen.keys().isdisjoint(values):
+                # all new; distinct too when each grew ``seen`` (a clean roster): at once
+                before = len(seen)
                 seen.update(zip(values, range(first, first + count), strict=True))  # type: ignore[arg-type]  # no None
-                return list(range(count))
+                if len(seen) == before + count:
+                    return list(range(count))
+                for value in values:  # a value twice in the chunk: undone, and each value looked at below
+                    seen.pop(value, None)  # type: ignore[arg-type]  # no None
             fresh: list[int] = []
             for i, value in enumerate(values):
                 if value is None or (valid is not None and i not in valid) or i in blank:
