@@ -444,10 +444,11 @@ def _check_zip(path: Path, suffix: str, found: Sheet, meanwhile: Callable[[], _B
     parts); the first sheet (or an .ods's content) scanned on the way.
 
     ``meanwhile`` (calamine opening the workbook) runs once every part it reads is counted:
-    for an .xlsx, in the counting thread while the sheet is still being scanned (calamine
-    reads the shared strings then, not the sheet, and lets go of the interpreter); for an
-    .ods, whose content it parses on opening, after the scan. What it returns is returned,
-    or handed to ``discard`` when the scan refuses the file."""
+    for an .xlsx, while the sheet is still being scanned (calamine reads the shared strings
+    then, not the sheet, and lets go of the interpreter); for an .ods, whose content it
+    parses on opening, after the scan. What it returns is returned, or handed to
+    ``discard`` when the scan refuses the file (what the scan finds is said before any
+    error of calamine's)."""
     name = path.name
     try:
         book = zipfile.ZipFile(path)
@@ -467,37 +468,45 @@ def _check_zip(path: Path, suffix: str, found: Sheet, meanwhile: Callable[[], _B
             first = None if suffix == ".ods" else _first_sheet_part(small, name)
             if suffix != ".ods" and (first is None or first not in book.namelist()):
                 raise SheetError("{path} is not a readable .xlsx file: {error}", path=name, error="no worksheet")
-            scanned = first if suffix != ".ods" else "content.xml"
-            others = [i for i in infos if i.filename not in _SMALL_PARTS and i.filename != scanned]
-            scan = _SheetScan()
-            early = suffix != ".ods"
+            read_whole = first if suffix != ".ods" else "content.xml"
+            others = [i for i in infos if i.filename not in _SMALL_PARTS and i.filename != read_whole]
 
-            def count_then_open() -> _Book | None:
-                _count(book, others, budget)
-                return meanwhile() if early else None
-
-            # the other parts (shared strings …) are counted in a thread while the sheet is scanned
-            with ThreadPoolExecutor(1, thread_name_prefix="unzip-count") as pool:
-                counted = pool.submit(count_then_open)
-                try:
-                    for info in infos:
-                        if info.filename == first:
-                            for piece in _pieces(book, info, budget, cut=b"</row>", ahead=True):
+            def scan_sheet() -> _SheetScan:
+                scan = _SheetScan()
+                for info in infos:
+                    if info.filename == first:
+                        for piece in _pieces(book, info, budget, cut=b"</row>", ahead=True):
+                            scan.feed(piece)
+                        if scan.too_narrow():  # rare: once more, at the width now known
+                            scan = _SheetScan(scan.width)
+                            for piece in _pieces(book, info, _Budget(name), cut=b"</row>", ahead=True):
                                 scan.feed(piece)
-                            if scan.too_narrow():  # rare: once more, at the width now known
-                                scan = _SheetScan(scan.width)
-                                for piece in _pieces(book, info, _Budget(name), cut=b"</row>", ahead=True):
-                                    scan.feed(piece)
-                        elif suffix == ".ods" and info.filename == "content.xml":
-                            _scan_ods(_pieces(book, info, budget, cut=b">"), name, found)
+                    elif suffix == ".ods" and info.filename == "content.xml":
+                        _scan_ods(_pieces(book, info, budget, cut=b">"), name, found)
+                if suffix != ".ods":
+                    scan.check(name, found)
+                return scan
+
+            # The sheet is scanned in a thread while this one counts the other parts (shared
+            # strings …) and, for an .xlsx, has calamine open the workbook; calamine's memory is
+            # then this thread's (a thread's own malloc arena would stay resident, ~13 MB).
+            with ThreadPoolExecutor(1, thread_name_prefix="sheet-scan") as pool:
+                scanned = pool.submit(scan_sheet)
+                opened: _Book | None = None
+                try:
+                    _count(book, others, budget)
                     if suffix != ".ods":
-                        scan.check(name, found)
-                except BaseException:
-                    budget.stop()
-                    if counted.exception() is None and (unwanted := counted.result()) is not None:
-                        discard(unwanted)
+                        opened = meanwhile()
+                    scanned.result()
+                except BaseException as exc:
+                    if not isinstance(exc, Exception):
+                        budget.stop()  # interrupted: the scan stops at its next piece
+                    if opened is not None:
+                        discard(opened)
+                    found_by_scan = scanned.exception()
+                    if found_by_scan is not None and found_by_scan is not exc:
+                        raise found_by_scan from None  # what the scan found is said first
                     raise
-                opened = counted.result()
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
             raise SheetError("{path} is not a readable .xlsx file: {error}", path=name, error=str(exc)) from exc
     return meanwhile() if opened is None else opened

@@ -166,6 +166,24 @@ def entity_workbook(path: Path) -> Path:
     return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells(HEADERS)), **{"xl/workbook.xml": book})
 
 
+SHARED_LAUGHS = ('<?xml version="1.0" encoding="UTF-8"?>' + LAUGHS + '<sst xmlns="http://schemas.openxmlformats.org/'
+                 'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>')
+
+
+def entity_shared_strings(path: Path) -> Path:
+    """The billion laughs in the shared strings, which calamine reads on opening the workbook
+    (while the sheet is still being scanned): calamine refuses it, and that is what is said."""
+    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells(HEADERS)),
+                         **{"xl/sharedStrings.xml": SHARED_LAUGHS})
+
+
+def far_cell_and_entity_shared_strings(path: Path) -> Path:
+    """Two faults found at once (the scan's far cell, calamine's entities): the scan's is said."""
+    with zipfile.ZipFile(far_cell_in_a_near_row(path), "a") as z:
+        z.writestr("xl/sharedStrings.xml", SHARED_LAUGHS)
+    return path
+
+
 def pdf_named_xlsx(path: Path) -> Path:
     path.write_bytes(b"%PDF-1.7\n" + b"0" * 2000)
     return path
@@ -262,6 +280,8 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str, str]] = {  # case: (maker,
     "16k_columns_csv": (wide_csv, "hơn 256 cột", "more than 256 columns"),
     "sparse_corners": (sparse_corners, "hơn 256 cột", "more than 256 columns"),
     "far_cell_in_a_near_row": (far_cell_in_a_near_row, "1048576 dòng", "1048576 rows"),
+    "entities_in_shared_strings": (entity_shared_strings, "không đọc được", "not a readable"),
+    "far_cell_and_entity_shared_strings": (far_cell_and_entity_shared_strings, "1048576 dòng", "1048576 rows"),
     "row_number_of_5000_digits": (row_number_of_5000_digits, "1000000000000 dòng", "1000000000000 rows"),
     "no_header": (no_header, "Không tìm thấy dòng tiêu đề", "No header row found"),
     "formulas": (formulas, "ô F5", "cell F5"),
