@@ -499,12 +499,13 @@ def _check_zip(path: Path, suffix: str, found: Sheet, meanwhile: Callable[[], _B
                         opened = meanwhile()
                     scanned.result()
                 except BaseException as exc:
-                    if not isinstance(exc, Exception):
-                        budget.stop()  # interrupted: the scan stops at its next piece
+                    interrupted = not isinstance(exc, Exception)
+                    if interrupted:
+                        budget.stop()  # the scan stops at its next piece
                     if opened is not None:
                         discard(opened)
                     found_by_scan = scanned.exception()
-                    if found_by_scan is not None and found_by_scan is not exc:
+                    if not interrupted and found_by_scan is not None and found_by_scan is not exc:
                         raise found_by_scan from None  # what the scan found is said first
                     raise
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
