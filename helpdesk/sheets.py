@@ -471,21 +471,21 @@ def _check_zip(path: Path, suffix: str, found: Sheet, meanwhile: Callable[[], _B
             read_whole = first if suffix != ".ods" else "content.xml"
             others = [i for i in infos if i.filename not in _SMALL_PARTS and i.filename != read_whole]
 
-            def scan_sheet() -> _SheetScan:
+            def scan_sheet() -> None:
+                info = next((i for i in infos if i.filename == read_whole), None)
+                if info is None:  # an .ods without content: calamine says so on opening
+                    return
+                if suffix == ".ods":
+                    _scan_ods(_pieces(book, info, budget, cut=b">"), name, found)
+                    return
                 scan = _SheetScan()
-                for info in infos:
-                    if info.filename == first:
-                        for piece in _pieces(book, info, budget, cut=b"</row>", ahead=True):
-                            scan.feed(piece)
-                        if scan.too_narrow():  # rare: once more, at the width now known
-                            scan = _SheetScan(scan.width)
-                            for piece in _pieces(book, info, _Budget(name), cut=b"</row>", ahead=True):
-                                scan.feed(piece)
-                    elif suffix == ".ods" and info.filename == "content.xml":
-                        _scan_ods(_pieces(book, info, budget, cut=b">"), name, found)
-                if suffix != ".ods":
-                    scan.check(name, found)
-                return scan
+                for piece in _pieces(book, info, budget, cut=b"</row>", ahead=True):
+                    scan.feed(piece)
+                if scan.too_narrow():  # rare: once more, at the width now known
+                    scan = _SheetScan(scan.width)
+                    for piece in _pieces(book, info, _Budget(name), cut=b"</row>", ahead=True):
+                        scan.feed(piece)
+                scan.check(name, found)
 
             # The sheet is scanned in a thread while this one counts the other parts (shared
             # strings …) and, for an .xlsx, has calamine open the workbook; calamine's memory is
