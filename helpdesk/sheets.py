@@ -10,7 +10,9 @@ act on (:class:`SheetError`, exit code 2):
   opens it — calamine itself trusts the sizes a zip claims;
 - a sheet whose cells would span more than :data:`MAX_CELLS` or :data:`MAX_COLUMNS`
   (calamine allocates the rectangle from the first to the last cell, and aborts the
-  process when that fails);
+  process when that fails) — cells are found as calamine finds them, under any namespace
+  prefix and with any white space before their reference; a reference not as an office
+  program writes it (lower case, "$", a leading zero) is refused;
 - XML entity expansion: calamine refuses entities, expat (workbook parts read here)
   raises ParseError; both become a message.
 
@@ -33,8 +35,10 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 from xml.etree import ElementTree
+
+import re2  # google-re2: the sheet scan's one search
 
 from helpdesk.errors import HelpdeskError
 
@@ -205,12 +209,16 @@ def _text_sheet(path: Path, rank: Rank) -> Sheet:
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-# The scan of a sheet's XML runs on byte patterns with a literal start (fast searches);
-# "{p}" is the namespace prefix of the document ("" or e.g. "x:").
-_PREFIX = re.compile(rb"<(\w+:)?sheetData[\s>/]")
-_FORMULA_CELL = r'<{p}c r="([A-Z]{{1,3}})([0-9]{{1,7}})"[^>]*>\s*<{p}f[\s>/]'
-_ANY_COLUMN = r'<{p}c r="([A-Z]{{1,3}})[0-9]'
-_CELL_ROW = r'<{p}c r="[A-Z]{{1,3}}([0-9]+)"'
+# The scan of a sheet's XML. calamine knows an element by its local name (any namespace
+# prefix) and reads attributes apart at any white space, so the patterns do too. RE2
+# syntax (no look-ahead: "not followed by" is spelt out); :func:`_search` compiles them.
+_PFX = rb"(?:[^\s<>/=:\"']+:)?"  # a namespace prefix, or none
+_REF_AT = b"<" + _PFX + rb'c\sr="'  # where a cell's reference starts (when it is the first attribute)
+_BARE_CELL = b"<" + _PFX + rb'c(?:/?>|\s(?:$|[^r]|r$|r[^=]|r=$|r=[^"]))'  # no reference, or not first
+# a reference not as office programs write it ("AB12"): lower case, "$", a leading zero, no row …
+_ODD_REF = _REF_AT + rb'(?:$|[^A-Z]|[A-Z]{4}|[A-Z]{1,3}(?:$|[^A-Z1-9])|[A-Z]{1,3}[1-9][0-9]*(?:$|[^0-9"]))'
+_FORMULA = b"<" + _PFX + rb"f[\s>/]"
+_FORMULA_CELL = re.compile(_REF_AT + rb'([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*' + _FORMULA)
 _ODS_FORMULA = re.compile(rb"table:formula=")
 _ODS_REPEAT = re.compile(rb"number-(?:columns|rows)-repeated=\"([0-9]+)\"")
 
@@ -254,29 +262,15 @@ class _Budget:
                                   "nothing was read", path=self.name, limit=MAX_UNZIPPED >> 20)
 
 
-def _chunks(part: IO[bytes], ahead: bool) -> Iterator[bytes]:
-    """A part's bytes a megabyte at a time; ``ahead``: the next megabyte inflates in a thread
-    while the caller looks at this one (zlib lets go of the interpreter while it inflates)."""
-    if not ahead:
-        while chunk := part.read(1 << 20):
-            yield chunk
-        return
-    with ThreadPoolExecutor(1, thread_name_prefix="unzip") as pool:
-        next_chunk = pool.submit(part.read, 1 << 20)
-        while chunk := next_chunk.result():
-            next_chunk = pool.submit(part.read, 1 << 20)
-            yield chunk
-
-
-def _pieces(book: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget, cut: bytes | None = None,
-            ahead: bool = False) -> Iterator[bytes]:
+def _pieces(book: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget,
+            cut: bytes | None = None) -> Iterator[bytes]:
     """A part inflated a megabyte at a time against the running budget of bytes (a zip bomb
     stops here, whatever sizes the zip claims). With ``cut``, each piece ends just after
     the last ``cut`` in it (the rest starts the next piece): no element is split."""
     rest = b""
     seen = 0
     with book.open(info) as part:
-        for chunk in _chunks(part, ahead):
+        while chunk := part.read(1 << 20):
             seen += len(chunk)
             budget.spend(len(chunk))
             if seen > info.file_size:
@@ -349,18 +343,48 @@ def _safe_digits(width: int) -> int:
     return len(str(MAX_CELLS // max(width, 1))) - 1
 
 
-@functools.lru_cache(maxsize=8)
-def _unusual(p: bytes, width: int) -> re.Pattern[bytes]:
+@functools.lru_cache(maxsize=256)  # (about 60 patterns: by width, by letter)
+def _search(pattern: bytes) -> Any:
+    """An RE2 (google-re2) search over bytes: linear in the bytes, ~4x faster than ``re`` on
+    a sheet, and it lets go of the interpreter while it searches."""
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1  # bytes, whatever they are
+    options.never_capture = True
+    return re2.compile(pattern, options).search
+
+
+def _unusual(width: int) -> Any:
     """One search for all that an ordinary piece of a sheet lacks: a cell without a reference
-    (or with other attributes first), a cell right of column ``width``, a cell whose own
-    reference names a row of more digits than :func:`_safe_digits` (calamine places a cell by
-    its reference, whatever row element holds it), a formula."""
-    if width >= 26:
-        beyond = rb"[A-Z]"
-    else:
-        last = bytes([64 + width]) if width else b"A"
-        beyond = (rb"[A-Z]{2}|[" + bytes([65 + width]) + rb"-Z]|[A-" + last + rb"][0-9]{%d}" % (_safe_digits(width) + 1))
-    return re.compile(b"<" + re.escape(p) + rb'(?:c(?:/?>|\s(?!r=")| r="(?:' + beyond + rb"))|f[\s>/])")
+    (or with other attributes first), a reference not as an office program writes it, a cell
+    right of column ``width``, a cell whose own reference names a row of more digits than
+    :func:`_safe_digits` (calamine places a cell by its reference, whatever row element holds
+    it), a formula."""
+    if not 0 < width < 26:  # a sheet of no known width (its first piece), or a wide one
+        return _search(_REF_AT + b"|" + _BARE_CELL + b"|" + _FORMULA)
+    column, digits = b"[A-" + bytes([64 + width]) + b"]", _safe_digits(width)
+    other = b"(?:" + b"|".join((  # what an ordinary reference, column + 1 to ``digits`` digits + '"', is not
+        b"$", b"[^A-" + bytes([64 + width]) + b"]",  # another column, or not a reference at all
+        column + b"(?:$|[^1-9])",  # two letters, no row, a leading zero …
+        column + b"[1-9][0-9]{0,%d}" % (digits - 1) + b'(?:$|[^0-9"])',  # more than the closing quote
+        column + b"[1-9][0-9]{%d}" % digits,  # a row of more digits than harmless
+    )) + b")"
+    return _search(_REF_AT + other + b"|" + _BARE_CELL + b"|" + _FORMULA)
+
+
+def _widest_column(piece: bytes) -> int:
+    """The widest column a reference in ``piece`` names (1 = A; 0: none): the last letter
+    found by halving (a few searches), all of them read only past column Z."""
+    if _search(_REF_AT + b"[A-Z]{2}")(piece) is not None:
+        return max(column_index(letters.decode()) + 1
+                   for letters in set(re.findall(_REF_AT + rb"([A-Z]{1,3})", piece)))
+    low, high = 0, 26  # a reference starts with one of the letters low+1 … high, none after
+    while low < high:
+        middle = (low + high + 1) // 2  # is there one at letter ``middle`` or after?
+        if _search(_REF_AT + b"[" + bytes([64 + middle]) + b"-Z]")(piece) is not None:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 class _SheetScan:
@@ -368,36 +392,35 @@ class _SheetScan:
     with a whole row): the rectangle it will allocate, and the cells holding formulas."""
 
     def __init__(self, width: int = 0) -> None:
-        self.p: bytes | None = None  # the namespace prefix ("" or e.g. "x:"), from the first piece
         self.height = 0  # the farthest row a cell's own reference names (calamine places cells so;
         # it skips row elements without cells and the <dimension> the file claims)
         self.unseen_rows = 0  # the highest row a cell's reference may name unnoticed
         self.bare = False
+        self.odd_reference = False
         self.width = width
         self.formula_cells: list[tuple[str, int]] = []
         self.formula = False
 
     def feed(self, piece: bytes) -> None:
-        if self.p is None:
-            found = _PREFIX.search(piece)
-            self.p = (found.group(1) or b"") if found else b""
-        if _unusual(self.p, self.width).search(piece) is not None:
+        if _unusual(self.width)(piece) is not None:
             self._look_closer(piece)  # a piece of an ordinary roster never gets here: one pass over it
         else:  # its cells name rows of no more digits than harmless at this width
             self.unseen_rows = max(self.unseen_rows, 10 ** _safe_digits(self.width) - 1)
 
     def _look_closer(self, piece: bytes) -> None:
-        """A piece holding a bare cell, a cell right of the widest so far, or a formula."""
-        p, tag = self.p or b"", (self.p or b"").decode()
-        # a cell without a reference (or with other attributes first)
-        self.bare = self.bare or re.search(b"<" + re.escape(p) + b'c(?:/?>|\\s(?!r="))', piece) is not None
-        for letters in set(re.findall(_ANY_COLUMN.format(p=tag).encode(), piece)):
-            self.width = max(self.width, column_index(letters.decode()) + 1)
-        rows = re.findall(_CELL_ROW.format(p=tag).encode(), piece)  # the rows the cells themselves name
-        self.height = max(self.height, max(map(_row_number, rows), default=0))
-        if b"<" + p + b"f" in piece and any(b"<" + p + b"f" + end in piece for end in (b">", b" ", b"/>")):
+        """A piece holding a bare cell, an odd reference, a cell right of the widest so far,
+        a row number of many digits, or a formula: a few more searches, each for one thing."""
+        self.bare = self.bare or _search(_BARE_CELL)(piece) is not None
+        self.odd_reference = self.odd_reference or _search(_ODD_REF)(piece) is not None
+        self.width = max(self.width, _widest_column(piece))
+        digits = _safe_digits(self.width)
+        if _search(_REF_AT + b"[A-Z]{1,3}[1-9][0-9]{%d}" % digits)(piece) is not None:  # rows past harmless
+            rows = re.findall(_REF_AT + rb"[A-Z]{1,3}([1-9][0-9]{%d,})" % digits, piece)
+            self.height = max(self.height, max(map(_row_number, rows), default=0))
+        self.unseen_rows = max(self.unseen_rows, 10**digits - 1)  # the others'
+        if _search(_FORMULA)(piece) is not None:
             self.formula = True
-            for letters, row in re.findall(_FORMULA_CELL.format(p=tag).encode(), piece):
+            for letters, row in _FORMULA_CELL.findall(piece):
                 self.formula_cells.append((letters.decode(), int(row)))
 
     def too_narrow(self) -> bool:
@@ -409,6 +432,9 @@ class _SheetScan:
         if self.bare:
             raise SheetError("{path} has cells without a cell reference; open it in Excel or LibreOffice and "
                               "save it again", path=name)  # calamine would place them by counting: no bound
+        if self.odd_reference:
+            raise SheetError("{path} has cell references not written as an office program writes them; open it "
+                              "in Excel or LibreOffice and save it again", path=name)
         height = self.height
         if self.width > MAX_COLUMNS:
             raise SheetError("{path} has more than {limit} columns; a roster needs about 15",
@@ -479,11 +505,11 @@ def _check_zip(path: Path, suffix: str, found: Sheet, meanwhile: Callable[[], _B
                     _scan_ods(_pieces(book, info, budget, cut=b">"), name, found)
                     return
                 scan = _SheetScan()
-                for piece in _pieces(book, info, budget, cut=b"</row>", ahead=True):
+                for piece in _pieces(book, info, budget, cut=b"</row>"):
                     scan.feed(piece)
                 if scan.too_narrow():  # rare: once more, at the width now known
                     scan = _SheetScan(scan.width)
-                    for piece in _pieces(book, info, _Budget(name), cut=b"</row>", ahead=True):
+                    for piece in _pieces(book, info, _Budget(name), cut=b"</row>"):
                         scan.feed(piece)
                 scan.check(name, found)
 

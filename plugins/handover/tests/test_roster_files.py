@@ -245,6 +245,30 @@ def far_cell_in_a_near_row(path: Path) -> Path:
         '<c r="K1048576" t="inlineStr"><is><t>x</t></is></c></row>')))
 
 
+def far_cell_after_a_tab(path: Path) -> Path:
+    """The far cell's reference after a tab, not a space: XML allows any white space between
+    attributes, and calamine reads them so."""
+    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells(HEADERS) + (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>Lê Văn A</t></is></c>'
+        '<c\tr="K1048576" t="inlineStr"><is><t>x</t></is></c></row>')))
+
+
+def far_cell_with_a_prefix_of_its_own(path: Path) -> Path:
+    """The far cell in the sheet's namespace under a prefix the rest of the sheet does not use:
+    calamine knows a cell by its local name, whatever prefix it is written with."""
+    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells(HEADERS) + (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>Lê Văn A</t></is></c>'
+        '<q:c r="K1048576" xmlns:q="http://schemas.openxmlformats.org/spreadsheetml/2006/main" t="inlineStr">'
+        '<q:is><q:t>x</q:t></q:is></q:c></row>')))
+
+
+def far_cell_in_lower_case(path: Path) -> Path:
+    """A far cell's reference in lower case: no office program writes one, calamine reads it."""
+    return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells(HEADERS) + (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>Lê Văn A</t></is></c>'
+        '<c r="k1048576" t="inlineStr"><is><t>x</t></is></c></row>')))
+
+
 def row_number_of_5000_digits(path: Path) -> Path:
     """int() refuses a number of thousands of digits: a traceback, unless the scan caps it."""
     return handmade_xlsx(path, SHEET.format(doctype="", rows=header_cells(HEADERS) + (
@@ -282,6 +306,9 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str, str]] = {  # case: (maker,
     "far_cell_in_a_near_row": (far_cell_in_a_near_row, "1048576 dòng", "1048576 rows"),
     "entities_in_shared_strings": (entity_shared_strings, "không đọc được", "not a readable"),
     "far_cell_and_entity_shared_strings": (far_cell_and_entity_shared_strings, "1048576 dòng", "1048576 rows"),
+    "far_cell_after_a_tab": (far_cell_after_a_tab, "1048576 dòng", "1048576 rows"),
+    "far_cell_with_a_prefix_of_its_own": (far_cell_with_a_prefix_of_its_own, "1048576 dòng", "1048576 rows"),
+    "far_cell_in_lower_case": (far_cell_in_lower_case, "địa chỉ ô không", "cell references not written"),
     "row_number_of_5000_digits": (row_number_of_5000_digits, "1000000000000 dòng", "1000000000000 rows"),
     "no_header": (no_header, "Không tìm thấy dòng tiêu đề", "No header row found"),
     "formulas": (formulas, "ô F5", "cell F5"),
