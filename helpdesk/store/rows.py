@@ -278,6 +278,7 @@ _ODD_SPACE = re.compile("[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028
 _NONE_OR_STR = frozenset({type(None), str})
 _DATE_TYPES = frozenset({type(None), str, date, datetime})
 _NONE_OR_DATE = frozenset({type(None), date})
+_DATE_ONLY = frozenset({date})
 
 
 class ColumnShape:
@@ -617,7 +618,10 @@ def _dates(births: Sequence[Any], problem: Any, odd: set[int]) -> list[str | Non
     keys: Sequence[Any] = births
     undated: set[int] = set()
     types = set(map(type, births))
-    if types <= _NONE_OR_DATE and date in types:  # a spreadsheet's date cells (no number among them)
+    if types == _DATE_ONLY:  # a spreadsheet's date cells, one in every row
+        if min(births).isoformat() >= _EARLIEST and max(births).isoformat() <= _today():
+            return list(map(date.isoformat, births))
+    elif types <= _NONE_OR_DATE and date in types:  # … and empty cells
         day_iso: dict[Any, str] = {day: day.isoformat() for day in set(births) if day is not None}
         if min(day_iso.values()) >= _EARLIEST and max(day_iso.values()) <= _today():
             return list(map(day_iso.get, births))  # (few distinct days: each written once; None stays None)
