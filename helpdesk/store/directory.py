@@ -153,12 +153,14 @@ class Subscribers:
         self._names = NameIndex()
 
     def load(self) -> None:
-        items = []
+        ids: list[str] = []
+        names: list[str] = []
         for shard_no, shard in enumerate(self._shards):
             for doc_id, raw in shard.raw().items():
                 self._index(raw, shard_no, int(doc_id), names=False)
-                items.append((raw["id"], raw["full_name"]))
-        self._names.add_many(items)
+                ids.append(raw["id"])
+                names.append(raw["full_name"])
+        self._names.add_many(ids, names)
 
     def _index(self, row: Mapping[str, Any], shard: int, doc_id: int, names: bool = True) -> None:
         sid = row["id"]
@@ -345,7 +347,7 @@ class Subscribers:
                             self._by_national.add(doc["national_id"], doc["id"])
                     tokens = columns["token_serial"]
                     self._by_token.update(zip(compress(tokens, tokens), compress(ids, tokens), strict=True))
-                    self._names.add_many(list(zip(ids, columns["full_name"], strict=True)))
+                    self._names.add_many(ids, columns["full_name"])
 
                 tx.after_commit.append(applied)
         return _Saved(cleaned)
@@ -445,7 +447,8 @@ class Units:
     def load(self) -> None:
         for doc_id, raw in self._file.raw().items():
             self._where[raw["id"]] = int(doc_id)
-        self._names.add_many([(raw["id"], raw["name"]) for raw in self._file.raw().values()])
+        raws = list(self._file.raw().values())
+        self._names.add_many([raw["id"] for raw in raws], [raw["name"] for raw in raws])
 
     def raw(self, unit_id: str) -> dict[str, Any] | None:
         doc_id = self._where.get(unit_id)
@@ -507,7 +510,7 @@ class Units:
                 def applied() -> None:
                     for row, doc_id in zip(cleaned, doc_ids, strict=True):
                         self._where[row["id"]] = doc_id
-                    self._names.add_many([(row["id"], row["name"]) for row in cleaned])
+                    self._names.add_many([row["id"] for row in cleaned], [row["name"] for row in cleaned])
 
                 tx.after_commit.append(applied)
         return [Unit(**row) for row in cleaned]

@@ -18,7 +18,7 @@ import functools
 import heapq
 import unicodedata
 from bisect import bisect_left, insort
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 _FOLD: dict[int, str | None] = dict.fromkeys(range(0x300, 0x370))  # combining diacritical marks
 _FOLD.update({ord("đ"): "d", ord("Đ"): "d", ord("ð"): "d", ord("Ð"): "d"})
@@ -47,7 +47,7 @@ class NameIndex:
 
     def __init__(self) -> None:
         self._names: dict[str, str] = {}  # id -> folded name
-        self._unfolded: list[tuple[str, str]] = []  # bulk-added (id, name), folded lazily
+        self._unfolded: list[tuple[Sequence[str], Sequence[str]]] = []  # bulk-added ids and names, folded lazily
         self._sorted: list[tuple[str, str]] | None = []  # (folded name, id); None = stale
         self._words: dict[str, list[str]] | None = {}  # word -> ids
         self._vocab: list[str] = []
@@ -59,7 +59,8 @@ class NameIndex:
     def _fold_pending(self) -> None:
         if self._unfolded:
             pending, self._unfolded = self._unfolded, []
-            self._names.update((key, fold(name)) for key, name in pending)
+            for keys, names in pending:
+                self._names.update(zip(keys, map(fold, names), strict=True))
 
     def add(self, key: str, name: str) -> None:
         self._fold_pending()
@@ -76,9 +77,11 @@ class NameIndex:
                 else:
                     ids.append(key)
 
-    def add_many(self, items: list[tuple[str, str]]) -> None:
-        """Bulk add; folding and indexing wait for the next search (imports stay fast)."""
-        self._unfolded.extend(items)  # a re-added id simply gets its new name when folded
+    def add_many(self, keys: Sequence[str], names: Sequence[str]) -> None:
+        """Bulk add (``names[i]`` is the name of ``keys[i]``); folding and indexing wait for
+        the next search (imports stay fast); both are kept as they are until then. Two
+        columns, not pairs: 100k tuples would set the cyclic collector going a hundred times."""
+        self._unfolded.append((keys, names))  # a re-added id simply gets its new name when folded
         self._sorted = self._words = None
 
     def remove(self, key: str) -> None:

@@ -195,7 +195,7 @@ def test_units_levels_parents_and_search(store: Store) -> None:
 
 def test_name_index_remove_and_readd() -> None:
     index = NameIndex()
-    index.add_many([("1", "Lý Thường Kiệt"), ("2", "Lý Công Uẩn")])
+    index.add_many(["1", "2"], ["Lý Thường Kiệt", "Lý Công Uẩn"])
     assert index.search("ly") == ["2", "1"]
     index.remove("1")
     assert index.search("ly") == ["2"]
