@@ -217,8 +217,19 @@ _REF_AT = b"<" + _PFX + rb'c\sr="'  # where a cell's reference starts (when it i
 _BARE_CELL = b"<" + _PFX + rb'c(?:/?>|\s(?:$|[^r]|r$|r[^=]|r=$|r=[^"]))'  # no reference, or not first
 # a reference not as office programs write it ("AB12"): lower case, "$", a leading zero, no row …
 _ODD_REF = _REF_AT + rb'(?:$|[^A-Z]|[A-Z]{4}|[A-Z]{1,3}(?:$|[^A-Z1-9])|[A-Z]{1,3}[1-9][0-9]*(?:$|[^0-9"]))'
-_FORMULA = b"<" + _PFX + rb"f[\s>/]"
-_FORMULA_CELL = re.compile(_REF_AT + rb'([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*' + _FORMULA)
+_SHEET_DATA = re.compile(rb"<(\w+:)?sheetData[\s>/]")  # formulas are looked for with its prefix
+
+
+def _formula(prefix: bytes) -> bytes:
+    """A formula element (<f>, <x:f> …) with the sheet data's prefix — not, say, the <xm:f> of
+    a drop-down list's source in the sheet's extensions (a template's, a value's)."""
+    return b"<" + re.escape(prefix) + rb"f[\s>/]"
+
+
+def _formula_cell(prefix: bytes) -> re.Pattern[bytes]:
+    return re.compile(_REF_AT + rb'([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*' + _formula(prefix))
+
+
 _ODS_FORMULA = re.compile(rb"table:formula=")
 _ODS_REPEAT = re.compile(rb"number-(?:columns|rows)-repeated=\"([0-9]+)\"")
 
@@ -353,14 +364,14 @@ def _search(pattern: bytes) -> Any:
     return re2.compile(pattern, options).search
 
 
-def _unusual(width: int) -> Any:
+def _unusual(width: int, prefix: bytes) -> Any:
     """One search for all that an ordinary piece of a sheet lacks: a cell without a reference
     (or with other attributes first), a reference not as an office program writes it, a cell
     right of column ``width``, a cell whose own reference names a row of more digits than
     :func:`_safe_digits` (calamine places a cell by its reference, whatever row element holds
-    it), a formula."""
+    it), a formula (``prefix``: the sheet data's namespace prefix)."""
     if not 0 < width < 26:  # a sheet of no known width (its first piece), or a wide one
-        return _search(_REF_AT + b"|" + _BARE_CELL + b"|" + _FORMULA)
+        return _search(_REF_AT + b"|" + _BARE_CELL + b"|" + _formula(prefix))
     column, digits = b"[A-" + bytes([64 + width]) + b"]", _safe_digits(width)
     other = b"(?:" + b"|".join((  # what an ordinary reference, column + 1 to ``digits`` digits + '"', is not
         b"$", b"[^A-" + bytes([64 + width]) + b"]",  # another column, or not a reference at all
@@ -368,7 +379,7 @@ def _unusual(width: int) -> Any:
         column + b"[1-9][0-9]{0,%d}" % (digits - 1) + b'(?:$|[^0-9"])',  # more than the closing quote
         column + b"[1-9][0-9]{%d}" % digits,  # a row of more digits than harmless
     )) + b")"
-    return _search(_REF_AT + other + b"|" + _BARE_CELL + b"|" + _FORMULA)
+    return _search(_REF_AT + other + b"|" + _BARE_CELL + b"|" + _formula(prefix))
 
 
 def _widest_column(piece: bytes) -> int:
@@ -392,6 +403,7 @@ class _SheetScan:
     with a whole row): the rectangle it will allocate, and the cells holding formulas."""
 
     def __init__(self, width: int = 0) -> None:
+        self.prefix: bytes | None = None  # the sheet data's namespace prefix ("" or e.g. "x:"), from the first piece
         self.height = 0  # the farthest row a cell's own reference names (calamine places cells so;
         # it skips row elements without cells and the <dimension> the file claims)
         self.unseen_rows = 0  # the highest row a cell's reference may name unnoticed
@@ -402,7 +414,10 @@ class _SheetScan:
         self.formula = False
 
     def feed(self, piece: bytes) -> None:
-        if _unusual(self.width)(piece) is not None:
+        if self.prefix is None:
+            found = _SHEET_DATA.search(piece)
+            self.prefix = (found.group(1) or b"") if found else b""
+        if _unusual(self.width, self.prefix)(piece) is not None:
             self._look_closer(piece)  # a piece of an ordinary roster never gets here: one pass over it
         else:  # its cells name rows of no more digits than harmless at this width
             self.unseen_rows = max(self.unseen_rows, 10 ** _safe_digits(self.width) - 1)
@@ -418,9 +433,9 @@ class _SheetScan:
             rows = re.findall(_REF_AT + rb"[A-Z]{1,3}([1-9][0-9]{%d,})" % digits, piece)
             self.height = max(self.height, max(map(_row_number, rows), default=0))
         self.unseen_rows = max(self.unseen_rows, 10**digits - 1)  # the others'
-        if _search(_FORMULA)(piece) is not None:
+        if _search(_formula(self.prefix or b""))(piece) is not None:
             self.formula = True
-            for letters, row in _FORMULA_CELL.findall(piece):
+            for letters, row in _formula_cell(self.prefix or b"").findall(piece):
                 self.formula_cells.append((letters.decode(), int(row)))
 
     def too_narrow(self) -> bool:

@@ -365,6 +365,23 @@ def test_row_elements_and_dimension_claims_without_cells_are_harmless(tmp_path: 
     assert (report.total, report.valid, [r["full_name"] for r in report.rows]) == (1, 1, ["Lê Văn A"])
 
 
+def test_a_drop_down_list_from_another_sheet_is_not_a_formula(tmp_path: Path) -> None:
+    """A template's drop-down list whose choices are on another sheet: Excel keeps its source
+    in the sheet's extensions as <xm:f> — not a cell's formula, so the file is read."""
+    cells = header_cells(HEADERS) + ('<row r="2"><c r="B2" t="inlineStr"><is><t>Lê Văn A</t></is></c>'
+                                     '<c r="E2" t="inlineStr"><is><t>Sở Nội vụ</t></is></c>'
+                                     '<c r="F2" t="inlineStr"><is><t>092100000001</t></is></c></row>')
+    extensions = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" xmlns:x14="http://schemas.microsoft.'
+                  'com/office/spreadsheetml/2009/9/main"><x14:dataValidations count="1" xmlns:xm="http://schemas.'
+                  'microsoft.com/office/excel/2006/main"><x14:dataValidation type="list"><x14:formula1>'
+                  "<xm:f>'Danh mục'!$A$1:$A$3</xm:f></x14:formula1><xm:sqref>I2:I500</xm:sqref>"
+                  "</x14:dataValidation></x14:dataValidations></ext></extLst>")
+    path = handmade_xlsx(tmp_path / "ds.xlsx", SHEET.format(doctype="", rows=cells).replace(
+        "</worksheet>", extensions + "</worksheet>"))
+    report = read_roster(path)
+    assert (report.total, report.valid, [r["full_name"] for r in report.rows]) == (1, 1, ["Lê Văn A"])
+
+
 def test_a_note_far_right_near_the_end_of_a_large_sheet_is_read(tmp_path: Path) -> None:
     """Far rows are searched for at the width known so far; a sheet that grows to 28 columns
     in its last megabyte is searched once more at that width — and read, not refused."""
