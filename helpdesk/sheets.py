@@ -403,7 +403,8 @@ class _SheetScan:
     with a whole row): the rectangle it will allocate, and the cells holding formulas."""
 
     def __init__(self, width: int = 0) -> None:
-        self.prefix: bytes | None = None  # the sheet data's namespace prefix ("" or e.g. "x:"), from the first piece
+        # the sheet data's namespace prefix ("" or e.g. "x:"), from the first piece
+        self.prefix: bytes | None = None
         self.height = 0  # the farthest row a cell's own reference names (calamine places cells so;
         # it skips row elements without cells and the <dimension> the file claims)
         self.unseen_rows = 0  # the highest row a cell's reference may name unnoticed

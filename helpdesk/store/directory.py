@@ -445,10 +445,13 @@ class Units:
         self._names = NameIndex()
 
     def load(self) -> None:
+        ids: list[str] = []
+        names: list[str] = []
         for doc_id, raw in self._file.raw().items():
             self._where[raw["id"]] = int(doc_id)
-        raws = list(self._file.raw().values())
-        self._names.add_many([raw["id"] for raw in raws], [raw["name"] for raw in raws])
+            ids.append(raw["id"])
+            names.append(raw["name"])
+        self._names.add_many(ids, names)
 
     def raw(self, unit_id: str) -> dict[str, Any] | None:
         doc_id = self._where.get(unit_id)

@@ -47,7 +47,8 @@ class NameIndex:
 
     def __init__(self) -> None:
         self._names: dict[str, str] = {}  # id -> folded name
-        self._unfolded: list[tuple[Sequence[str], Sequence[str]]] = []  # bulk-added ids and names, folded lazily
+        # bulk-added (ids, names) columns, folded lazily
+        self._unfolded: list[tuple[Sequence[str], Sequence[str]]] = []
         self._sorted: list[tuple[str, str]] | None = []  # (folded name, id); None = stale
         self._words: dict[str, list[str]] | None = {}  # word -> ids
         self._vocab: list[str] = []
